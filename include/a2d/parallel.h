@@ -1,0 +1,46 @@
+/*
+ * a2d/parallel.h - sharing work over MPI ranks, agreeing on failure, and
+ * rank-0 logging.
+ *
+ * Work is shared in contiguous blocks of items (rows, models, targets); the
+ * block boundaries depend on the rank count, the results never do, because
+ * every item's randomness comes from (seed, item) (see a2d/rng.h).
+ */
+#ifndef A2D_PARALLEL_H
+#define A2D_PARALLEL_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "a2d/error.h"
+
+/* The block [*lo, *hi) of n items that `rank` of `size` owns (sizes differ by at most 1). */
+void a2d_block_range(int64_t n, int size, int rank, int64_t *lo, int64_t *hi);
+
+/*
+ * Collective: combine every rank's local result.  If any rank failed, all
+ * return an error (the highest class); ranks that did not fail themselves
+ * take the message of the lowest failing rank, which is the one that prints.
+ */
+a2d_err a2d_agree(MPI_Comm comm, a2d_err local);
+
+/* Set this process's rank (logging happens on rank 0) and verbosity. */
+void a2d_log_init(int rank, int verbose);
+
+/* On rank 0: print "a2d: " + message + newline to stdout, flushed. */
+void a2d_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* As a2d_log, only with --verbose. */
+void a2d_log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Fault injection for tests: if the environment variable A2D_FAULT equals
+ * `point` (e.g. "prepare:before-complete"), the process kills itself with
+ * SIGKILL here, as a crash or a job time limit would.
+ */
+void a2d_fault_point(const char *point);
+
+/* Seconds since an arbitrary fixed point (monotonic clock). */
+double a2d_now(void);
+
+#endif

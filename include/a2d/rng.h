@@ -1,0 +1,47 @@
+/*
+ * a2d/rng.h - counter-seeded random numbers.
+ *
+ * Every random choice in a2d comes from a generator seeded by a triple
+ * (seed, stream, index): the deck's seed, a constant naming the purpose
+ * (A2D_STREAM_*), and the index of the thing drawn for (model k, subset k,
+ * forget set j).  Never from the MPI rank, so results do not depend on how
+ * work is shared out.  The generator is xoshiro256** seeded through splitmix64.
+ */
+#ifndef A2D_RNG_H
+#define A2D_RNG_H
+
+#include <stdint.h>
+
+/* Purposes; new ones are appended, never renumbered (results depend on them). */
+enum {
+  A2D_STREAM_DATA_TRAIN = 1, /* selection of training examples */
+  A2D_STREAM_DATA_VAL = 2,   /* selection of validation examples */
+  A2D_STREAM_SYNTHETIC = 3   /* the synthetic data generator */
+};
+
+typedef struct a2d_rng {
+  uint64_t s[4];
+} a2d_rng;
+
+/* Seed `rng` from (seed, stream, index). */
+void a2d_rng_seed(a2d_rng *rng, uint64_t seed, uint64_t stream, uint64_t index);
+
+/* Next 64 random bits. */
+uint64_t a2d_rng_next(a2d_rng *rng);
+
+/* Uniform integer in [0, n), without modulo bias; n > 0. */
+uint64_t a2d_rng_below(a2d_rng *rng, uint64_t n);
+
+/* Uniform double in [0, 1) with 53 random bits. */
+double a2d_rng_uniform(a2d_rng *rng);
+
+/* Standard normal deviate (Box-Muller; consumes two uniforms per call). */
+double a2d_rng_normal(a2d_rng *rng);
+
+/*
+ * Choose k distinct indices out of [0, n) uniformly, written to out[0..k)
+ * in increasing order.  Deterministic for a given generator state; O(n) time.
+ */
+void a2d_rng_choose_sorted(a2d_rng *rng, int64_t n, int64_t k, int64_t *out);
+
+#endif

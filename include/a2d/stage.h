@@ -1,0 +1,61 @@
+/*
+ * a2d/stage.h - pipeline stages, their registry and their bookkeeping.
+ *
+ * A stage is one file under src/stages/: a function that reads the deck and
+ * what it needs from the study file, computes, and writes its results back
+ * under its own group.  The registry (src/stages/registry.c) lists the stages
+ * in pipeline order; `a2d run` executes them in that order.
+ *
+ * Bookkeeping (src/stages/driver.c) lives in the study file's group
+ * /stages/<name>: attribute `state` is "running" while the stage works,
+ * "complete" only after its data is written and flushed, and "stale" when a
+ * stage it depends on was recomputed.  `config` holds the deck keys the stage
+ * depends on; a completed stage whose keys changed is refused unless forced.
+ */
+#ifndef A2D_STAGE_H
+#define A2D_STAGE_H
+
+#include <mpi.h>
+
+#include "a2d/deck.h"
+#include "a2d/error.h"
+#include "a2d/store.h"
+
+typedef struct a2d_context {
+  MPI_Comm comm;
+  int rank, size;
+  a2d_deck *deck;
+  a2d_store *store;
+  int force;   /* recompute even if complete */
+  int verbose; /* more logging */
+  int resume;  /* set by the driver: partial results of an interrupted run may be reused */
+} a2d_context;
+
+typedef struct a2d_stage {
+  const char *name;    /* as typed on the command line and used in deck `stages` lists */
+  const char *summary; /* one line for --help */
+  const char *group;   /* the study-file group the stage owns */
+  const char *needs;   /* comma-separated stages that must be complete first */
+  a2d_err (*run)(a2d_context *ctx);
+} a2d_stage;
+
+/* The stages in pipeline order, terminated by {NULL}. */
+extern const a2d_stage a2d_stages[];
+
+/* The stage called `name`, or NULL. */
+const a2d_stage *a2d_stage_find(const char *name);
+
+/*
+ * Run one stage with its bookkeeping: check its prerequisites, skip it if
+ * complete for the same deck keys, refuse (A2D_ERR_STATE) if complete for
+ * other keys unless ctx->force, mark later stages stale when it recomputes.
+ */
+a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage);
+
+/* The stage's state in the study file: "complete", "running", "stale" or "absent". */
+a2d_err a2d_stage_state(a2d_context *ctx, const a2d_stage *stage, char *state, size_t size);
+
+/* ---- the stages ---- */
+a2d_err a2d_stage_prepare(a2d_context *ctx);
+
+#endif

@@ -1,0 +1,48 @@
+#!/usr/bin/python3
+"""summary.py - print what an a2d study file holds: its run attributes, the
+state of every stage, and every dataset with shape and type.
+
+    /usr/bin/python3 postprocess/summary.py results/quickstart.h5
+
+Uses Debian's python3-h5py (hence /usr/bin/python3). Exit status 1 if the
+file is not an a2d study file.
+"""
+import sys
+
+import h5py
+
+
+def text(value):
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def main(path):
+    with h5py.File(path, "r") as f:
+        if "a2d_layout" not in f.attrs:
+            print(f"{path}: not an a2d study file (no a2d_layout attribute)", file=sys.stderr)
+            return 1
+        print(f"{path}: a2d {text(f.attrs['a2d_version'])} (commit {text(f.attrs['git_commit'])}),"
+              f" layout {int(f.attrs['a2d_layout'])}, created {text(f.attrs['created'])},"
+              f" last run on {int(f.attrs.get('ranks', 0))} ranks")
+        print("\nstages:")
+        for name, group in f.get("stages", {}).items():
+            a = group.attrs
+            seconds = f"{float(a['seconds']):.1f} s" if "seconds" in a else "-"
+            print(f"  {name:12s} {text(a.get('state', b'?')):9s} {seconds:>9s}"
+                  f"  on {int(a.get('ranks', 0))} ranks, finished {text(a.get('finished', b'-'))}")
+        print("\ndatasets:")
+
+        def show(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                shape = " x ".join(str(n) for n in obj.shape) or "scalar"
+                print(f"  /{name:32s} {str(obj.dtype):8s} {shape}")
+
+        f.visititems(show)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,245 @@
+/*
+ * main.c - the a2d executable.
+ *
+ *   a2d run DECK [--set section.key=value ...] [--force] [--verbose]
+ *   a2d STAGE DECK [...]        one stage (see `a2d --help` for the list)
+ *   a2d check DECK [--set ...]  validate a deck, print it with defaults filled in
+ *   a2d status DECK             the state of every stage in the study file
+ *   a2d deck-reference          the key reference of docs/deck.md (Markdown)
+ *   a2d --help | --version
+ *
+ * Exit status: 0 success, then the error classes of a2d/error.h
+ * (1 internal, 2 deck or usage, 3 data, 4 I/O, 5 study-file state, 6 memory).
+ */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "a2d/deck.h"
+#include "a2d/error.h"
+#include "a2d/parallel.h"
+#include "a2d/stage.h"
+#include "a2d/store.h"
+#include "a2d/version.h"
+
+#define MAX_SETS 256
+
+/* The parsed command line. */
+typedef struct cli_args {
+  const char *command;
+  const char *deck_path;
+  const char *sets[MAX_SETS];
+  int nsets;
+  int force, verbose;
+} cli_args;
+
+/* ================================================================ usage */
+
+static void print_usage(FILE *out) {
+  fprintf(out,
+          "a2d %s - machine unlearning by datamodel matching, on MPI\n\n"
+          "usage:\n"
+          "  a2d run DECK [options]     run every stage in order, skipping completed ones\n"
+          "  a2d STAGE DECK [options]   run one stage\n"
+          "  a2d check DECK [options]   validate DECK and print the effective deck\n"
+          "  a2d status DECK [options]  show the state of each stage in the study file\n"
+          "  a2d deck-reference         print the deck key reference (Markdown)\n"
+          "  a2d --help | --version\n\n"
+          "stages, in pipeline order:\n",
+          A2D_VERSION);
+  for (const a2d_stage *s = a2d_stages; s->name; s++)
+    fprintf(out, "  %-12s %s\n", s->name, s->summary);
+  fprintf(out,
+          "\noptions:\n"
+          "  --set section.key=value   override a deck value (repeatable; checked like the deck)\n"
+          "  --force                   recompute even completed stages; later stages become "
+          "stale\n"
+          "  --verbose, -v             more output, and error traces\n\n"
+          "Launch with MPI for parallel stages: mpirun -np 4 a2d run study.ini\n"
+          "Deck keys: docs/deck.md.  Study file layout: docs/study-file.md.\n");
+}
+
+/* Parse argv into args; usage errors are A2D_ERR_DECK. */
+static a2d_err parse_args(int argc, char **argv, cli_args *args) {
+  memset(args, 0, sizeof *args);
+  args->verbose = getenv("A2D_VERBOSE") && atoi(getenv("A2D_VERBOSE")) > 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--set") || !strncmp(a, "--set=", 6)) {
+      const char *value = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
+      if (!value) return A2D_ERROR(A2D_ERR_DECK, "--set needs section.key=value");
+      if (args->nsets == MAX_SETS) return A2D_ERROR(A2D_ERR_DECK, "too many --set options");
+      args->sets[args->nsets++] = value;
+    } else if (!strcmp(a, "--force")) {
+      args->force = 1;
+    } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+      args->verbose = 1;
+    } else if (!strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "--version")) {
+      args->command = a;
+    } else if (a[0] == '-' && a[1]) {
+      return A2D_ERROR(A2D_ERR_DECK, "unknown option %s (see a2d --help)", a);
+    } else if (!args->command) {
+      args->command = a;
+    } else if (!args->deck_path) {
+      args->deck_path = a;
+    } else {
+      return A2D_ERROR(A2D_ERR_DECK, "unexpected argument \"%s\" (see a2d --help)", a);
+    }
+  }
+  if (!args->command) return A2D_ERROR(A2D_ERR_DECK, "no command given (see a2d --help)");
+  return A2D_OK;
+}
+
+/* ================================================================ the deck */
+
+/*
+ * Rank 0 reads the deck file and broadcasts it; every rank parses the same
+ * text and applies the same overrides, so all reach the same verdict.
+ */
+static a2d_err load_deck(MPI_Comm comm, const cli_args *args, a2d_deck **deck) {
+  int rank;
+  char *text = NULL;
+  size_t len = 0;
+  a2d_err err = A2D_OK;
+  MPI_Comm_rank(comm, &rank);
+  if (!args->deck_path)
+    return A2D_ERROR(A2D_ERR_DECK, "a2d %s needs a DECK argument (see a2d --help)", args->command);
+  if (rank == 0) err = a2d_read_text_file(args->deck_path, &text, &len);
+  if (!err && rank == 0 && strlen(text) != len)
+    err = A2D_ERROR(A2D_ERR_DECK, "%s: not a text file (contains NUL bytes)", args->deck_path);
+  A2D_TRY(a2d_agree(comm, err));
+  long long n = (long long)len;
+  MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, comm);
+  if (rank != 0) A2D_TRY(a2d_calloc((size_t)n + 1, 1, &text));
+  MPI_Bcast(text, (int)n + 1, MPI_CHAR, 0, comm);
+  err = a2d_deck_parse(args->deck_path, text, deck);
+  for (int i = 0; !err && i < args->nsets; i++) err = a2d_deck_set(*deck, args->sets[i]);
+  if (!err) err = a2d_deck_finish(*deck);
+  A2D_TRY(a2d_agree(comm, err));
+cleanup:
+  free(text);
+  if (err) a2d_deck_free(deck);
+  return err;
+}
+
+/* ============================================================ the commands */
+
+/* `a2d check`: print the effective deck on rank 0. */
+static a2d_err command_check(a2d_context *ctx) {
+  char *text = NULL;
+  A2D_CHECK(a2d_deck_format(ctx->deck, 1, &text));
+  if (ctx->rank == 0) {
+    fputs(text, stdout);
+    printf("\n# %s: valid\n", a2d_deck_name(ctx->deck));
+  }
+  free(text);
+  return A2D_OK;
+}
+
+/* Open the study file of the deck and record this run in its root attributes. */
+static a2d_err open_study(a2d_context *ctx) {
+  const char *path;
+  char *deck_text = NULL;
+  a2d_err err = A2D_OK;
+  A2D_CHECK(a2d_deck_string(ctx->deck, "output", "path", &path));
+  A2D_CHECK(a2d_store_open(ctx->comm, path, &ctx->store)); /* failures agreed inside */
+  A2D_TRY(a2d_deck_format(ctx->deck, 0, &deck_text));
+  A2D_TRY(a2d_store_set_string(ctx->store, "/", "deck", deck_text));
+  A2D_TRY(a2d_store_set_string(ctx->store, "/", "deck_path", a2d_deck_name(ctx->deck)));
+  A2D_TRY(a2d_store_set_int(ctx->store, "/", "ranks", ctx->size));
+  A2D_TRY(a2d_store_set_string(ctx->store, "/", "a2d_version", A2D_VERSION));
+  A2D_TRY(a2d_store_set_string(ctx->store, "/", "git_commit", A2D_GIT_COMMIT));
+cleanup:
+  free(deck_text);
+  return err;
+}
+
+/* `a2d status`: one line per stage. */
+static a2d_err command_status(a2d_context *ctx) {
+  char state[32];
+  A2D_CHECK(open_study(ctx));
+  for (const a2d_stage *s = a2d_stages; s->name; s++) {
+    A2D_CHECK(a2d_stage_state(ctx, s, state, sizeof state));
+    if (ctx->rank == 0) printf("%-12s %s\n", s->name, state);
+  }
+  return A2D_OK;
+}
+
+/* `a2d run` (stage == NULL) or `a2d STAGE`. */
+static a2d_err command_run(a2d_context *ctx, const a2d_stage *only) {
+  A2D_CHECK(open_study(ctx));
+  a2d_log("study file %s, %d rank%s", a2d_store_path(ctx->store), ctx->size,
+          ctx->size > 1 ? "s" : "");
+  if (only) {
+    A2D_CHECK(a2d_stage_execute(ctx, only));
+  } else {
+    for (const a2d_stage *s = a2d_stages; s->name; s++) A2D_CHECK(a2d_stage_execute(ctx, s));
+  }
+  A2D_CHECK(a2d_store_close(&ctx->store));
+  const char *path;
+  A2D_CHECK(a2d_deck_string(ctx->deck, "output", "path", &path));
+  a2d_log("results in %s", path);
+  return A2D_OK;
+}
+
+/* Dispatch a parsed command line. */
+static a2d_err dispatch(a2d_context *ctx, const cli_args *args) {
+  const char *cmd = args->command;
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    if (ctx->rank == 0) print_usage(stdout);
+    return A2D_OK;
+  }
+  if (!strcmp(cmd, "--version")) {
+    if (ctx->rank == 0) printf("a2d %s (commit %s)\n", A2D_VERSION, A2D_GIT_COMMIT);
+    return A2D_OK;
+  }
+  if (!strcmp(cmd, "deck-reference")) {
+    if (ctx->rank == 0) a2d_deck_write_reference(stdout);
+    return A2D_OK;
+  }
+  const a2d_stage *stage = a2d_stage_find(cmd);
+  if (!stage && strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "status"))
+    return A2D_ERROR(A2D_ERR_DECK, "unknown command \"%s\" (see a2d --help)", cmd);
+  A2D_CHECK(load_deck(ctx->comm, args, &ctx->deck));
+  if (!strcmp(cmd, "check")) return command_check(ctx);
+  if (!strcmp(cmd, "status")) return command_status(ctx);
+  return command_run(ctx, stage);
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  a2d_context ctx = {.comm = MPI_COMM_WORLD};
+  MPI_Comm_rank(ctx.comm, &ctx.rank);
+  MPI_Comm_size(ctx.comm, &ctx.size);
+  cli_args args;
+  a2d_err err = parse_args(argc, argv, &args);
+  ctx.force = args.force;
+  ctx.verbose = args.verbose;
+  a2d_log_init(ctx.rank, ctx.verbose);
+  if (!err) err = dispatch(&ctx, &args);
+  if (err) {
+    /* Usage errors happen identically on every rank; print them once. */
+    int agreed = a2d_error_agreed() || err == A2D_ERR_DECK;
+    int print = agreed ? (a2d_error_agreed() ? a2d_error_reporter() : ctx.rank == 0) : 1;
+    if (print) {
+      if (ctx.size > 1 && !(err == A2D_ERR_DECK && !a2d_error_agreed()) && ctx.rank != 0)
+        fprintf(stderr, "[rank %d] ", ctx.rank);
+      a2d_error_print(stderr, ctx.verbose);
+    }
+    if (ctx.store) {
+      /* Close what we can so written data stays readable. */
+      a2d_store *st = ctx.store;
+      ctx.store = NULL;
+      if (agreed) a2d_store_close(&st);
+    }
+    a2d_deck_free(&ctx.deck);
+    if (!agreed && ctx.size > 1) MPI_Abort(ctx.comm, err);
+    MPI_Finalize();
+    return err;
+  }
+  a2d_deck_free(&ctx.deck);
+  MPI_Finalize();
+  return 0;
+}

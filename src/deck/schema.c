@@ -1,0 +1,65 @@
+/*
+ * schema.c - every section and key a deck may contain: one table per section.
+ *
+ * Each key: name, type, list element type, default (NULL = required), range,
+ * choices, the stages whose results depend on it (a change to such a key
+ * makes a completed stage out of date), and one sentence for docs/deck.md.
+ * Adding a key is one line here; the parser, `a2d check` and the docs follow.
+ */
+#include "a2d/deck.h"
+
+#define KEY(name, type, def, range, choices, stages, doc) \
+  { name, type, A2D_KEY_STRING, def, range, choices, stages, doc }
+#define LIST(name, elem, def, range, choices, stages, doc) \
+  { name, A2D_KEY_LIST, elem, def, range, choices, stages, doc }
+#define END \
+  { NULL, 0, 0, NULL, NULL, NULL, NULL, NULL }
+
+/* [output]: where the study file goes. */
+static const a2d_key_spec output_keys[] = {
+    KEY("path", A2D_KEY_STRING, NULL, NULL, NULL, NULL,
+        "Path of the HDF5 study file; created if missing, resumed if present."),
+    END};
+
+/* [data]: the data set, how many examples, and feature scaling. */
+static const a2d_key_spec data_keys[] = {
+    KEY("source", A2D_KEY_ENUM, "fashion-mnist", NULL, "fashion-mnist|mnist|idx|csv|hdf5|synthetic",
+        "prepare",
+        "Where the examples come from: an MNIST-layout IDX directory (fashion-mnist, mnist, idx), "
+        "CSV or HDF5 files, or the seeded synthetic generator (Gaussian class clusters)."),
+    KEY("path", A2D_KEY_STRING, "", NULL, NULL, "prepare",
+        "IDX sources: the directory holding train-/t10k- files (empty: "
+        "/usr/share/datasets/fashion-mnist for fashion-mnist, /usr/share/datasets/mnist for "
+        "mnist). csv and hdf5: the training file."),
+    KEY("val_path", A2D_KEY_STRING, "", NULL, NULL, "prepare",
+        "csv and hdf5: the validation file; empty: validation examples are drawn from the "
+        "training file, disjoint from the training examples. IDX sources use the t10k split."),
+    KEY("n_train", A2D_KEY_INT, "0", "[0, inf)", NULL, "prepare",
+        "Training examples to use, a seeded random selection; 0 = all available."),
+    KEY("n_val", A2D_KEY_INT, "0", "[0, inf)", NULL, "prepare",
+        "Validation examples to use, a seeded random selection; 0 = all of the validation source "
+        "(must be set when validation examples come from the training file)."),
+    KEY("seed", A2D_KEY_INT, "0", "[0, inf)", NULL, "prepare",
+        "Seed of the example selection and of the synthetic generator."),
+    KEY("scaling", A2D_KEY_ENUM, "unit", NULL, "none|unit|standard", "prepare",
+        "Feature scaling fitted on the training examples: none; unit (global min and max of the "
+        "training features to 0 and 1, so pixels / 255); standard (per-feature mean 0, "
+        "variance 1)."),
+    KEY("classes", A2D_KEY_INT, "0", "[0, inf)", NULL, "prepare",
+        "Number of classes for csv, hdf5 and synthetic data; 0 = infer (max label + 1), or 10 "
+        "for synthetic. IDX sources have 10."),
+    KEY("label_column", A2D_KEY_INT, "0", "[-1, inf)", NULL, "prepare",
+        "csv: 0-based column of the label; -1 = the last column."),
+    KEY("header", A2D_KEY_ENUM, "auto", NULL, "auto|yes|no", "prepare",
+        "csv: whether the first line is a header; auto = yes if it holds a non-numeric field."),
+    KEY("features", A2D_KEY_INT, "20", "[1, inf)", NULL, "prepare",
+        "synthetic: number of features."),
+    KEY("separation", A2D_KEY_REAL, "3", "[0, inf)", NULL, "prepare",
+        "synthetic: standard deviation of the class centres (unit noise around them)."),
+    END};
+
+const a2d_section_spec a2d_deck_schema[] = {
+    {"output", "Where results are written.", output_keys},
+    {"data", "The data set: source, number of examples, scaling. Used by stage `prepare`.",
+     data_keys},
+    {NULL, NULL, NULL}};

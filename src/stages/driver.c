@@ -1,0 +1,208 @@
+/* driver.c - stage bookkeeping around each stage's run function (a2d/stage.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "a2d/parallel.h"
+#include "a2d/stage.h"
+#include "a2d/version.h"
+
+/* "/stages/<name>": where a stage's bookkeeping attributes live. */
+static void marks_group(const a2d_stage *stage, char *buf, size_t size) {
+  snprintf(buf, size, "/stages/%s", stage->name);
+}
+
+a2d_err a2d_stage_state(a2d_context *ctx, const a2d_stage *stage, char *state, size_t size) {
+  char group[128], *value = NULL;
+  marks_group(stage, group, sizeof group);
+  A2D_CHECK(a2d_store_get_string(ctx->store, group, "state", &value));
+  snprintf(state, size, "%s", value ? value : "absent");
+  free(value);
+  return A2D_OK;
+}
+
+/* Whether the comma-separated list `list` contains `name`. */
+static int list_has(const char *list, const char *name) {
+  size_t n = strlen(name);
+  for (const char *p = list; p && *p;) {
+    const char *comma = strchr(p, ',');
+    size_t len = comma ? (size_t)(comma - p) : strlen(p);
+    if (len == n && !strncmp(p, name, n)) return 1;
+    p = comma ? comma + 1 : NULL;
+  }
+  return 0;
+}
+
+/* Whether stage `a` needs stage `b`, directly or through other stages. */
+static int depends_on(const a2d_stage *a, const a2d_stage *b) {
+  if (list_has(a->needs, b->name)) return 1;
+  for (const a2d_stage *s = a2d_stages; s->name; s++)
+    if (s != a && list_has(a->needs, s->name) && depends_on(s, b)) return 1;
+  return 0;
+}
+
+/* Length of the "[section] key =" prefix of a config line. */
+static size_t key_prefix(const char *line, size_t len) {
+  const char *eq = memchr(line, '=', len);
+  return eq ? (size_t)(eq - line) : len;
+}
+
+/* Find the line of `text` with the same key prefix as line[0..plen); NULL if none. */
+static const char *find_key_line(const char *text, const char *line, size_t plen, size_t *len) {
+  for (const char *p = text; *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t l = nl ? (size_t)(nl - p) : strlen(p);
+    if (key_prefix(p, l) == plen && !strncmp(p, line, plen)) return *len = l, p;
+    p = nl ? nl + 1 : p + l;
+  }
+  return NULL;
+}
+
+/*
+ * Describe the first key whose value differs between the recorded and the
+ * current stage config: "[data] n_train = 1000 when computed, 2000 in the deck".
+ */
+static void describe_change(const char *old, const char *now, char *buf, size_t size) {
+  const char *texts[2] = {now, old};
+  for (int pass = 0; pass < 2; pass++) {
+    for (const char *p = texts[pass]; *p;) {
+      const char *nl = strchr(p, '\n');
+      size_t l = nl ? (size_t)(nl - p) : strlen(p), other_len = 0;
+      size_t plen = key_prefix(p, l);
+      const char *other = find_key_line(texts[1 - pass], p, plen, &other_len);
+      if (!other || other_len != l || strncmp(other, p, l)) {
+        const char *new_line = pass == 0 ? p : other, *old_line = pass == 0 ? other : p;
+        size_t new_len = pass == 0 ? l : other_len, old_len = pass == 0 ? other_len : l;
+        snprintf(buf, size, "%.*s: was \"%.*s\" when computed, the deck now gives \"%.*s\"",
+                 (int)(plen > 0 ? plen - 1 : 0), p, (int)(old_line ? old_len - plen - 2 : 6),
+                 old_line ? old_line + plen + 2 : "(none)",
+                 (int)(new_line ? new_len - plen - 2 : 6),
+                 new_line ? new_line + plen + 2 : "(none)");
+        return;
+      }
+      p = nl ? nl + 1 : p + l;
+    }
+  }
+  snprintf(buf, size, "(no difference found)");
+}
+
+/* Refuse to build on `stage` if it was computed with other deck keys than the deck's. */
+static a2d_err check_config(a2d_context *ctx, const a2d_stage *stage, const char *what) {
+  char group[128], *old = NULL, *now = NULL, change[1024];
+  marks_group(stage, group, sizeof group);
+  A2D_CHECK(a2d_store_get_string(ctx->store, group, "config", &old));
+  a2d_err err = a2d_deck_stage_config(ctx->deck, stage->name, &now);
+  if (!err && old && strcmp(old, now)) {
+    describe_change(old, now, change, sizeof change);
+    err = A2D_ERROR(A2D_ERR_STATE,
+                    "%s: stage %s %s with other deck values: %s; rerun with `a2d %s DECK "
+                    "--force` to recompute it (later stages become stale), or use another "
+                    "[output] path",
+                    a2d_store_path(ctx->store), stage->name, what, change, stage->name);
+  }
+  free(old);
+  free(now);
+  A2D_CHECK(err);
+  return A2D_OK;
+}
+
+/* Check that every stage `stage` needs is complete and matches the deck. */
+static a2d_err check_needs(a2d_context *ctx, const a2d_stage *stage) {
+  char state[32];
+  for (const a2d_stage *s = a2d_stages; s->name; s++) {
+    if (!list_has(stage->needs, s->name)) continue;
+    A2D_CHECK(a2d_stage_state(ctx, s, state, sizeof state));
+    if (strcmp(state, "complete"))
+      return A2D_ERROR(A2D_ERR_STATE,
+                       "%s: stage %s needs stage %s, which is %s; run `a2d %s DECK` or `a2d run "
+                       "DECK` first",
+                       a2d_store_path(ctx->store), stage->name, s->name, state, s->name);
+    A2D_CHECK(check_config(ctx, s, "was computed"));
+  }
+  return A2D_OK;
+}
+
+/* Mark every complete stage that depends on `stage` stale. */
+static a2d_err mark_dependents_stale(a2d_context *ctx, const a2d_stage *stage) {
+  char state[32], group[128];
+  for (const a2d_stage *s = a2d_stages; s->name; s++) {
+    if (!depends_on(s, stage)) continue;
+    A2D_CHECK(a2d_stage_state(ctx, s, state, sizeof state));
+    if (strcmp(state, "complete")) continue;
+    marks_group(s, group, sizeof group);
+    A2D_CHECK(a2d_store_set_string(ctx->store, group, "state", "stale"));
+    a2d_log("%s: marked stale (it depends on %s)", s->name, stage->name);
+  }
+  return A2D_OK;
+}
+
+static void iso_now(char *buf, size_t size) {
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/*
+ * Decide what to do with `stage`: *skip when it is complete for this deck;
+ * otherwise set ctx->resume when an interrupted run of the same keys left
+ * partial results.  Refuses when prerequisites are missing or keys changed.
+ */
+static a2d_err plan_stage(a2d_context *ctx, const a2d_stage *stage, const char *config, int *skip) {
+  char group[128], state[32], *old = NULL;
+  marks_group(stage, group, sizeof group);
+  *skip = 0;
+  A2D_CHECK(check_needs(ctx, stage));
+  A2D_CHECK(a2d_stage_state(ctx, stage, state, sizeof state));
+  A2D_CHECK(a2d_store_get_string(ctx->store, group, "config", &old));
+  int same = old && !strcmp(old, config);
+  free(old);
+  if (!strcmp(state, "complete") && !ctx->force) {
+    A2D_CHECK(check_config(ctx, stage, "is complete but was computed"));
+    *skip = 1;
+  }
+  ctx->resume = !ctx->force && same && !strcmp(state, "running");
+  return A2D_OK;
+}
+
+a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
+  a2d_err err = A2D_OK;
+  char group[128], now_text[64], fault[160], *config = NULL;
+  int skip = 0;
+  marks_group(stage, group, sizeof group);
+  A2D_TRY(a2d_deck_stage_config(ctx->deck, stage->name, &config));
+  A2D_TRY(a2d_agree(ctx->comm, plan_stage(ctx, stage, config, &skip)));
+  if (skip) {
+    a2d_log("%s: complete, skipped (--force recomputes it)", stage->name);
+    goto cleanup;
+  }
+
+  /* ---- begin: mark running, with the keys this run uses ---- */
+  iso_now(now_text, sizeof now_text);
+  A2D_TRY(a2d_store_set_string(ctx->store, group, "state", "running"));
+  A2D_TRY(a2d_store_set_string(ctx->store, group, "config", config));
+  A2D_TRY(a2d_store_set_string(ctx->store, group, "started", now_text));
+  A2D_TRY(a2d_store_set_int(ctx->store, group, "ranks", ctx->size));
+  A2D_TRY(a2d_store_set_string(ctx->store, group, "a2d_version", A2D_VERSION));
+  A2D_TRY(mark_dependents_stale(ctx, stage));
+  A2D_TRY(a2d_store_flush(ctx->store));
+  a2d_log("%s: %s%s", stage->name, ctx->resume ? "resuming: " : "", stage->summary);
+
+  /* ---- run, then mark complete only once the data is on disk ---- */
+  double t0 = a2d_now();
+  A2D_TRY(a2d_agree(ctx->comm, stage->run(ctx)));
+  A2D_TRY(a2d_store_flush(ctx->store));
+  snprintf(fault, sizeof fault, "%s:before-complete", stage->name);
+  a2d_fault_point(fault);
+  double seconds = a2d_now() - t0;
+  iso_now(now_text, sizeof now_text);
+  A2D_TRY(a2d_store_set_string(ctx->store, group, "finished", now_text));
+  A2D_TRY(a2d_store_set_real(ctx->store, group, "seconds", seconds));
+  A2D_TRY(a2d_store_set_string(ctx->store, group, "state", "complete"));
+  A2D_TRY(a2d_store_flush(ctx->store));
+  a2d_log("%s: complete in %.1f s", stage->name, seconds);
+cleanup:
+  free(config);
+  return err;
+}

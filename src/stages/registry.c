@@ -1,0 +1,17 @@
+/*
+ * registry.c - the pipeline: every stage, in the order `a2d run` executes them.
+ * Adding a stage is one file under src/stages/ plus one line here.
+ */
+#include <string.h>
+
+#include "a2d/stage.h"
+
+const a2d_stage a2d_stages[] = {
+    {"prepare", "load, select and scale the data set into /data", "/data", "", a2d_stage_prepare},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+const a2d_stage *a2d_stage_find(const char *name) {
+  for (const a2d_stage *s = a2d_stages; s->name; s++)
+    if (!strcmp(s->name, name)) return s;
+  return NULL;
+}

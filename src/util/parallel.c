@@ -1,0 +1,73 @@
+/* parallel.c - block distribution, failure agreement and logging (a2d/parallel.h). */
+#include "a2d/parallel.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int g_rank, g_verbose;
+
+void a2d_block_range(int64_t n, int size, int rank, int64_t *lo, int64_t *hi) {
+  int64_t base = n / size, extra = n % size;
+  *lo = rank * base + (rank < extra ? rank : extra);
+  *hi = *lo + base + (rank < extra ? 1 : 0);
+}
+
+a2d_err a2d_agree(MPI_Comm comm, a2d_err local) {
+  int rank, size, worst = 0, first;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  int mine = local ? rank : size;
+  MPI_Allreduce(&local, &worst, 1, MPI_INT, MPI_MAX, comm);
+  MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+  if (!worst) return A2D_OK;
+  /* Everyone learns the first failing rank's message; only that rank prints it. */
+  char message[2048];
+  snprintf(message, sizeof message, "%s", a2d_error_message());
+  MPI_Bcast(message, (int)sizeof message, MPI_CHAR, first, comm);
+  if (!local) A2D_ERROR(worst, "%s", message);
+  a2d_error_set_agreed(rank == first);
+  return local ? local : worst;
+}
+
+void a2d_log_init(int rank, int verbose) {
+  g_rank = rank;
+  g_verbose = verbose;
+}
+
+static void vlog(const char *fmt, va_list ap) {
+  fputs("a2d: ", stdout);
+  vprintf(fmt, ap);
+  fputc('\n', stdout);
+  fflush(stdout);
+}
+
+void a2d_log(const char *fmt, ...) {
+  if (g_rank != 0) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(fmt, ap);
+  va_end(ap);
+}
+
+void a2d_log_verbose(const char *fmt, ...) {
+  if (g_rank != 0 || !g_verbose) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vlog(fmt, ap);
+  va_end(ap);
+}
+
+double a2d_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void a2d_fault_point(const char *point) {
+  const char *fault = getenv("A2D_FAULT");
+  if (fault && !strcmp(fault, point)) raise(SIGKILL);
+}

@@ -1,0 +1,66 @@
+# lib.sh - helpers for the shell tests of the a2d executable.
+# Each test script sources this; it gets A2D (the binary), SRC (the source
+# tree), WORK (its own scratch folder, emptied here) and MPIEXEC from ctest.
+set -u
+: "${A2D:?} ${SRC:?} ${WORK:?}"
+MPIEXEC=${MPIEXEC:-mpirun}
+rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
+passed=0
+failed=0
+
+# expect_ok DESCRIPTION command...: the command must exit 0.
+expect_ok() {
+  local what=$1; shift
+  if "$@" >out.txt 2>err.txt; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $what: exit $? from: $*"; sed 's/^/  | /' err.txt | head -20
+  fi
+}
+
+# expect_fail DESCRIPTION STATUS TEXT command...: exit STATUS and TEXT in stderr.
+expect_fail() {
+  local what=$1 status=$2 text=$3; shift 3
+  "$@" >out.txt 2>err.txt
+  local rc=$?
+  if [ "$rc" -eq "$status" ] && grep -qF -- "$text" err.txt; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $what: expected exit $status and \"$text\"; got exit $rc:"
+    sed 's/^/  | /' err.txt | head -20
+  fi
+}
+
+# check DESCRIPTION command...: a plain assertion.
+check() {
+  local what=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $what"; fi
+}
+
+# np N command...: run under mpiexec with N ranks.
+np() { local n=$1; shift; "$MPIEXEC" -n "$n" "$@"; }
+
+# finish: print the tally and exit non-zero on any failure.
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+
+# A deck on small synthetic data (fast), writing study.h5 in WORK.
+small_deck() {
+  cat <<DECK
+[output]
+path = ${1:-study.h5}
+
+[data]
+source = synthetic
+n_train = 300
+n_val = 100
+features = 12
+classes = 4
+seed = 3
+scaling = standard
+DECK
+}
