@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "a2d/deck.h"
 #include "a2d/error.h"
@@ -156,9 +157,19 @@ cleanup:
   return err;
 }
 
-/* `a2d status`: one line per stage. */
+/* `a2d status`: one line per stage (without creating a missing study file). */
 static a2d_err command_status(a2d_context *ctx) {
   char state[32];
+  const char *path;
+  A2D_CHECK(a2d_deck_string(ctx->deck, "output", "path", &path));
+  int exists = ctx->rank == 0 ? access(path, F_OK) == 0 : 0;
+  MPI_Bcast(&exists, 1, MPI_INT, 0, ctx->comm);
+  if (!exists) {
+    if (ctx->rank == 0) printf("%s: no study file yet\n", path);
+    for (const a2d_stage *s = a2d_stages; s->name && ctx->rank == 0; s++)
+      printf("%-12s absent\n", s->name);
+    return A2D_OK;
+  }
   A2D_CHECK(open_study(ctx));
   for (const a2d_stage *s = a2d_stages; s->name; s++) {
     A2D_CHECK(a2d_stage_state(ctx, s, state, sizeof state));
@@ -219,6 +230,7 @@ int main(int argc, char **argv) {
   ctx.verbose = args.verbose;
   a2d_log_init(ctx.rank, ctx.verbose);
   if (!err) err = dispatch(&ctx, &args);
+  if (!err) err = a2d_store_close(&ctx.store);
   if (err) {
     /* Usage errors happen identically on every rank; print them once. */
     int agreed = a2d_error_agreed() || err == A2D_ERR_DECK;
