@@ -722,6 +722,14 @@ const char *a2d_deck_origin(const a2d_deck *deck, const char *section, const cha
 
 /* ------------------------------------------------------------ text forms */
 
+/* Copy text into buf (size > 0), truncating; no format directive involved. */
+static void copy_text(char *buf, size_t size, const char *text) {
+  size_t n = strlen(text);
+  if (n >= size) n = size - 1;
+  memcpy(buf, text, n);
+  buf[n] = '\0';
+}
+
 /* Canonical text of one scalar: integers and reals re-printed, booleans true/false. */
 static void canonical_scalar(a2d_key_type type, const char *text, char *buf, size_t size) {
   int64_t i;
@@ -732,9 +740,9 @@ static void canonical_scalar(a2d_key_type type, const char *text, char *buf, siz
   else if (type == A2D_KEY_REAL && !a2d_parse_real(text, &r))
     snprintf(buf, size, "%.17g", r);
   else if (type == A2D_KEY_BOOL && !a2d_parse_bool(text, &b))
-    snprintf(buf, size, "%s", b ? "true" : "false");
+    copy_text(buf, size, b ? "true" : "false");
   else
-    snprintf(buf, size, "%s", text);
+    copy_text(buf, size, text);
 }
 
 /* Canonical text of a key's value (lists as "a, b, c"). */
