@@ -21,6 +21,11 @@ void a2d_block_range(int64_t n, int size, int rank, int64_t *lo, int64_t *hi);
  * Collective: combine every rank's local result.  If any rank failed, all
  * return an error (the highest class); ranks that did not fail themselves
  * take the message of the lowest failing rank, which is the one that prints.
+ *
+ * The pattern: after rank-local work that can fail (loading, training), call
+ * a2d_agree before the next collective.  A rank that fails skips ahead to the
+ * driver's a2d_agree after the stage, which meets the others' call; an error
+ * already agreed is returned at once without communication.
  */
 a2d_err a2d_agree(MPI_Comm comm, a2d_err local);
 

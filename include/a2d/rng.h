@@ -14,9 +14,14 @@
 
 /* Purposes; new ones are appended, never renumbered (results depend on them). */
 enum {
-  A2D_STREAM_DATA_TRAIN = 1, /* selection of training examples */
-  A2D_STREAM_DATA_VAL = 2,   /* selection of validation examples */
-  A2D_STREAM_SYNTHETIC = 3   /* the synthetic data generator */
+  A2D_STREAM_DATA_TRAIN = 1,      /* selection of training examples */
+  A2D_STREAM_DATA_VAL = 2,        /* selection of validation examples */
+  A2D_STREAM_SYNTHETIC = 3,       /* the synthetic data generator */
+  A2D_STREAM_TRAIN_INIT = 4,      /* base model k: initial parameters */
+  A2D_STREAM_TRAIN_ORDER = 5,     /* base model k: order of examples */
+  A2D_STREAM_ENSEMBLE_SUBSET = 6, /* ensemble model k: its training subset */
+  A2D_STREAM_ENSEMBLE_INIT = 7,   /* ensemble model k: initial parameters */
+  A2D_STREAM_ENSEMBLE_ORDER = 8   /* ensemble model k: order of examples */
 };
 
 typedef struct a2d_rng {

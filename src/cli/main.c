@@ -11,6 +11,7 @@
  * Exit status: 0 success, then the error classes of a2d/error.h
  * (1 internal, 2 deck or usage, 3 data, 4 I/O, 5 study-file state, 6 memory).
  */
+#include <cblas.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,6 +222,9 @@ static a2d_err dispatch(a2d_context *ctx, const cli_args *args) {
 
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
+  /* One BLAS thread per rank unless asked otherwise: ranks are the parallelism,
+     and a fixed thread count keeps results bit-identical across rank counts. */
+  if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
   a2d_context ctx = {.comm = MPI_COMM_WORLD};
   MPI_Comm_rank(ctx.comm, &ctx.rank);
   MPI_Comm_size(ctx.comm, &ctx.size);

@@ -58,8 +58,63 @@ static const a2d_key_spec data_keys[] = {
         "synthetic: standard deviation of the class centres (unit noise around them)."),
     END};
 
+/* [model]: the classifier trained by every stage. */
+static const a2d_key_spec model_keys[] = {
+    KEY("kind", A2D_KEY_ENUM, "mlp", NULL, "logreg|mlp", "train,ensemble",
+        "Model kind: logreg (multinomial logistic regression) or mlp (ReLU hidden layers)."),
+    LIST("hidden", A2D_KEY_INT, "256, 128", "[1, inf)", NULL, "train,ensemble",
+         "mlp: sizes of the hidden layers, input side first (ignored by logreg)."),
+    END};
+
+/* [train]: the optimiser, and the base models of stage train. */
+static const a2d_key_spec train_keys[] = {
+    KEY("models", A2D_KEY_INT, "4", "[1, inf)", NULL, "train",
+        "Number of base models K trained on the whole training set (model k from seed, k)."),
+    KEY("seed", A2D_KEY_INT, "0", "[0, inf)", NULL, "train",
+        "Seed of the base models' initialisation and data order."),
+    KEY("epochs", A2D_KEY_INT, "10", "[1, inf)", NULL, "train,ensemble",
+        "Passes over the training examples."),
+    KEY("batch", A2D_KEY_INT, "128", "[1, inf)", NULL, "train,ensemble", "Minibatch size."),
+    KEY("lr", A2D_KEY_REAL, "0.05", "(0, inf)", NULL, "train,ensemble",
+        "Peak learning rate of SGD."),
+    KEY("momentum", A2D_KEY_REAL, "0.9", "[0, 1)", NULL, "train,ensemble", "SGD momentum."),
+    KEY("nesterov", A2D_KEY_BOOL, "false", NULL, NULL, "train,ensemble", "Use Nesterov momentum."),
+    KEY("weight_decay", A2D_KEY_REAL, "0.0005", "[0, inf)", NULL, "train,ensemble",
+        "L2 weight decay added to the gradient of every parameter (as torch.optim.SGD)."),
+    KEY("schedule", A2D_KEY_ENUM, "cosine", NULL, "constant|step|linear|cosine", "train,ensemble",
+        "Learning-rate schedule per step: constant; step (times step_gamma every step_epochs); "
+        "linear (warm-up, then linear decay to 0); cosine (warm-up, then cosine decay to 0)."),
+    KEY("warmup_epochs", A2D_KEY_REAL, "0", "[0, inf)", NULL, "train,ensemble",
+        "linear and cosine: epochs of linear warm-up from 0 to lr."),
+    KEY("step_epochs", A2D_KEY_REAL, "5", "(0, inf)", NULL, "train,ensemble",
+        "step: epochs between learning-rate decays."),
+    KEY("step_gamma", A2D_KEY_REAL, "0.1", "(0, 1]", NULL, "train,ensemble",
+        "step: factor applied at each decay."),
+    END};
+
+/* [ensemble]: the subset-retrain ensemble behind the datamodels. */
+static const a2d_key_spec ensemble_keys[] = {
+    KEY("models", A2D_KEY_INT, "256", "[1, inf)", NULL, "ensemble",
+        "Number of models M, each trained on its own random subset."),
+    KEY("alpha", A2D_KEY_REAL, "0.5", "(0, 1]", NULL, "ensemble",
+        "Subset size as a fraction of the training examples (rounded to the nearest integer)."),
+    KEY("seed", A2D_KEY_INT, "1", "[0, inf)", NULL, "ensemble",
+        "Seed of the subsets and of the models' initialisation and data order."),
+    KEY("save_logits", A2D_KEY_BOOL, "false", NULL, NULL, "ensemble",
+        "Also store every model's logits (M x n x C; per-class datamodels need them)."),
+    KEY("chunk", A2D_KEY_INT, "32", "[1, inf)", NULL, NULL,
+        "Models per checkpoint: a killed run resumes after the last finished chunk. Results do "
+        "not depend on it."),
+    END};
+
 const a2d_section_spec a2d_deck_schema[] = {
     {"output", "Where results are written.", output_keys},
     {"data", "The data set: source, number of examples, scaling. Used by stage `prepare`.",
      data_keys},
+    {"model", "The model trained by stages `train` and `ensemble` (and later ones).", model_keys},
+    {"train",
+     "Training: the optimiser and schedule (shared by every stage that trains), and the "
+     "base models of stage `train`.",
+     train_keys},
+    {"ensemble", "The subset-retrain ensemble of stage `ensemble`.", ensemble_keys},
     {NULL, NULL, NULL}};

@@ -8,6 +8,10 @@
 
 const a2d_stage a2d_stages[] = {
     {"prepare", "load, select and scale the data set into /data", "/data", "", a2d_stage_prepare},
+    {"train", "train the base models on the whole training set into /train", "/train", "prepare",
+     a2d_stage_train},
+    {"ensemble", "train the subset-retrain ensemble into /ensemble", "/ensemble", "prepare",
+     a2d_stage_ensemble},
     {NULL, NULL, NULL, NULL, NULL}};
 
 const a2d_stage *a2d_stage_find(const char *name) {

@@ -17,6 +17,8 @@ void a2d_block_range(int64_t n, int size, int rank, int64_t *lo, int64_t *hi) {
 }
 
 a2d_err a2d_agree(MPI_Comm comm, a2d_err local) {
+  /* An error every rank already knows of needs no second round. */
+  if (local && a2d_error_agreed()) return local;
   int rank, size, worst = 0, first;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);

@@ -1,0 +1,31 @@
+/*
+ * stage_util.h - pieces the stages share: reading the prepared data back from
+ * the study file, and training one model and recording its outputs.
+ */
+#ifndef A2D_STAGE_UTIL_H
+#define A2D_STAGE_UTIL_H
+
+#include "a2d/data.h"
+#include "a2d/model.h"
+#include "a2d/stage.h"
+#include "a2d/train.h"
+
+/* Read /data/<split> ("train" or "val") in full on every rank. */
+a2d_err a2d_stage_read_split(a2d_context *ctx, const char *split, a2d_dataset *ds);
+
+/* Outputs of one trained model on the training and validation examples. */
+typedef struct a2d_model_outputs {
+  float *margins_train, *margins_val; /* n, n_val */
+  float *logits_train, *logits_val;   /* n x C, n_val x C, or NULL when not wanted */
+  double accuracy_train, accuracy_val;
+} a2d_model_outputs;
+
+/* Logits (if wanted), margins and accuracy of params on both splits. */
+void a2d_stage_model_outputs(const a2d_model *m, const float *params, const a2d_dataset *train,
+                             const a2d_dataset *val, a2d_workspace *ws, a2d_model_outputs *out);
+
+/* Create dataset `path` of rows x cols (x classes when classes > 0) float32, chunked by rows. */
+a2d_err a2d_stage_create_matrix(a2d_context *ctx, const char *path, int64_t rows, int64_t cols,
+                                int64_t classes, int64_t chunk_rows);
+
+#endif
