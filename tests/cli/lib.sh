@@ -64,3 +64,25 @@ seed = 3
 scaling = standard
 DECK
 }
+
+# A deck that trains: small synthetic data, a small mlp, a 12-model ensemble.
+small_train_deck() {
+  small_deck "${1:-study.h5}"
+  cat <<DECK
+
+[model]
+kind = mlp
+hidden = 16, 8
+
+[train]
+models = 3
+epochs = 8
+batch = 32
+lr = 0.05
+
+[ensemble]
+models = 12
+chunk = 4
+save_logits = true
+DECK
+}
