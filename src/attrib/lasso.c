@@ -1,0 +1,271 @@
+/*
+ * lasso.c - multi-target LASSO on a shared 0/1 design (a2d/lasso.h):
+ * the exact centred Gram matrix, and a path solver by coordinate descent in
+ * covariance form on strong-rule sets with KKT checks.
+ */
+#include "a2d/lasso.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "a2d/parallel.h"
+
+#define LASSO_MAX_SWEEPS 100000
+
+/* ------------------------------------------------------------- the design */
+
+a2d_err a2d_lasso_design_create(MPI_Comm comm, const uint8_t *masks, int64_t m, int64_t n,
+                                a2d_lasso_design *out) {
+  a2d_err err = A2D_OK;
+  int rank, size;
+  double *x = NULL, *sums = NULL;
+  int *counts = NULL, *displs = NULL;
+  MPI_Datatype row_type = MPI_DATATYPE_NULL;
+  memset(out, 0, sizeof *out);
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  if (m < 2 || n < 1)
+    return A2D_ERROR(A2D_ERR_DATA,
+                     "a LASSO design needs at least 2 models and 1 point (got %lld "
+                     "x %lld)",
+                     (long long)m, (long long)n);
+  out->m = m;
+  out->n = n;
+  A2D_TRY(A2D_CALLOC(out->gram, n * n));
+  A2D_TRY(A2D_CALLOC(out->mean, n));
+  A2D_TRY(A2D_CALLOC(x, m * n));
+  A2D_TRY(A2D_CALLOC(sums, n));
+  for (int64_t v = 0; v < m; v++)
+    for (int64_t j = 0; j < n; j++) {
+      x[v * n + j] = masks[v * n + j] ? 1.0 : 0.0;
+      sums[j] += x[v * n + j];
+    }
+  for (int64_t j = 0; j < n; j++) out->mean[j] = sums[j] / (double)m;
+
+  /* This rank's rows of the co-occurrence counts N = X^T X: integers, exact in
+     double whatever the order of summation.  Then G = (N - s s^T / m) / m. */
+  int64_t lo, hi;
+  a2d_block_range(n, size, rank, &lo, &hi);
+  if (hi > lo)
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(hi - lo), (int)n, (int)m, 1.0,
+                x + lo, (int)n, x, (int)n, 0.0, out->gram + lo * n, (int)n);
+  for (int64_t i = lo; i < hi; i++)
+    for (int64_t j = 0; j < n; j++)
+      out->gram[i * n + j] = (out->gram[i * n + j] - sums[i] * sums[j] / (double)m) / (double)m;
+
+  /* Every rank gets every row. */
+  A2D_TRY(A2D_CALLOC(counts, size));
+  A2D_TRY(A2D_CALLOC(displs, size));
+  for (int r = 0; r < size; r++) {
+    int64_t rlo, rhi;
+    a2d_block_range(n, size, r, &rlo, &rhi);
+    counts[r] = (int)(rhi - rlo);
+    displs[r] = (int)rlo;
+  }
+  MPI_Type_contiguous((int)n, MPI_DOUBLE, &row_type);
+  MPI_Type_commit(&row_type);
+  MPI_Allgatherv(MPI_IN_PLACE, 0, row_type, out->gram, counts, displs, row_type, comm);
+cleanup:
+  if (row_type != MPI_DATATYPE_NULL) MPI_Type_free(&row_type);
+  free(x);
+  free(sums);
+  free(counts);
+  free(displs);
+  if (err) a2d_lasso_design_free(out);
+  return err;
+}
+
+void a2d_lasso_design_free(a2d_lasso_design *d) {
+  free(d->gram);
+  free(d->mean);
+  memset(d, 0, sizeof *d);
+}
+
+void a2d_lasso_target(const a2d_lasso_design *d, const uint8_t *masks, const double *y, double *c,
+                      double *yy, double *ybar) {
+  const int64_t m = d->m, n = d->n;
+  double mean = 0.0, ss = 0.0;
+  for (int64_t v = 0; v < m; v++) mean += y[v];
+  mean /= (double)m;
+  memset(c, 0, (size_t)n * sizeof(double));
+  for (int64_t v = 0; v < m; v++) {
+    double r = y[v] - mean;
+    ss += r * r;
+    for (int64_t j = 0; j < n; j++)
+      if (masks[v * n + j]) c[j] += r;
+  }
+  for (int64_t j = 0; j < n; j++) c[j] /= (double)m;
+  *yy = ss / (double)m;
+  *ybar = mean;
+}
+
+double a2d_lasso_lambda_max(const a2d_lasso_design *d, const double *c) {
+  double best = 0.0;
+  for (int64_t j = 0; j < d->n; j++) best = fabs(c[j]) > best ? fabs(c[j]) : best;
+  return best;
+}
+
+/* ------------------------------------------------------------- the solver */
+
+struct a2d_lasso_solver {
+  const a2d_lasso_design *d;
+  double tol;
+  const double *c; /* this target's X^T yc / m */
+  double yy;
+  double *theta;      /* n coefficients */
+  double *grad;       /* n: c - G theta (the negative gradient of the smooth part) */
+  uint8_t *in_strong; /* n flags */
+  int64_t *strong;    /* the strong set, increasing */
+  int64_t nstrong;
+  int64_t *act_index; /* output buffers of a2d_lasso_active */
+  double *act_value;
+  double lambda_prev; /* last lambda solved, or < 0 before the first */
+  int64_t updates;
+};
+
+a2d_err a2d_lasso_solver_create(const a2d_lasso_design *d, double tol, a2d_lasso_solver **out) {
+  a2d_err err = A2D_OK;
+  a2d_lasso_solver *s = NULL;
+  *out = NULL;
+  A2D_TRY(A2D_CALLOC(s, 1));
+  s->d = d;
+  s->tol = tol;
+  A2D_TRY(A2D_CALLOC(s->theta, d->n));
+  A2D_TRY(A2D_CALLOC(s->grad, d->n));
+  A2D_TRY(A2D_CALLOC(s->in_strong, d->n));
+  A2D_TRY(A2D_CALLOC(s->strong, d->n));
+  A2D_TRY(A2D_CALLOC(s->act_index, d->n));
+  A2D_TRY(A2D_CALLOC(s->act_value, d->n));
+  *out = s;
+  return A2D_OK;
+cleanup:
+  a2d_lasso_solver_destroy(&s);
+  return err;
+}
+
+void a2d_lasso_solver_destroy(a2d_lasso_solver **s) {
+  if (!*s) return;
+  free((*s)->theta);
+  free((*s)->grad);
+  free((*s)->in_strong);
+  free((*s)->strong);
+  free((*s)->act_index);
+  free((*s)->act_value);
+  free(*s);
+  *s = NULL;
+}
+
+void a2d_lasso_start(a2d_lasso_solver *s, const double *c, double yy) {
+  const int64_t n = s->d->n;
+  for (int64_t i = 0; i < s->nstrong; i++) s->theta[s->strong[i]] = 0.0;
+  memset(s->in_strong, 0, (size_t)n);
+  s->nstrong = 0;
+  memcpy(s->grad, c, (size_t)n * sizeof(double));
+  s->c = c;
+  s->yy = yy;
+  s->lambda_prev = -1.0;
+}
+
+/* Rebuild the increasing strong list from the flags. */
+static void collect_strong(a2d_lasso_solver *s) {
+  s->nstrong = 0;
+  for (int64_t j = 0; j < s->d->n; j++)
+    if (s->in_strong[j]) s->strong[s->nstrong++] = j;
+}
+
+/*
+ * Coordinate-descent sweeps over the strong set until no coordinate moves the
+ * objective by more than tol * yy; grad stays exact on the strong set.
+ */
+static a2d_err sweep_strong(a2d_lasso_solver *s, double lambda) {
+  const int64_t n = s->d->n, ns = s->nstrong;
+  const double *G = s->d->gram;
+  const double limit = s->tol * (s->yy > 0 ? s->yy : 1.0);
+  double *theta = s->theta, *grad = s->grad;
+  const int64_t *S = s->strong;
+  for (int sweep = 0; sweep < LASSO_MAX_SWEEPS; sweep++) {
+    double biggest = 0.0;
+    for (int64_t a = 0; a < ns; a++) {
+      const int64_t j = S[a];
+      const double gjj = G[j * n + j];
+      if (gjj <= 0.0) continue; /* a point in every model or in none: no information */
+      const double z = grad[j] + gjj * theta[j];
+      const double shrunk = fabs(z) > lambda ? (z > 0 ? z - lambda : z + lambda) / gjj : 0.0;
+      const double delta = shrunk - theta[j];
+      if (delta == 0.0) continue;
+      theta[j] = shrunk;
+      s->updates++;
+      const double *row = G + j * n;
+      for (int64_t b = 0; b < ns; b++) grad[S[b]] -= delta * row[S[b]];
+      const double moved = gjj * delta * delta;
+      if (moved > biggest) biggest = moved;
+    }
+    if (biggest <= limit) return A2D_OK;
+  }
+  return A2D_ERROR(A2D_ERR_INTERNAL,
+                   "LASSO coordinate descent did not converge in %d sweeps at "
+                   "lambda %g",
+                   LASSO_MAX_SWEEPS, lambda);
+}
+
+/* grad = c - G theta over all n coordinates (theta is zero outside the strong set). */
+static void full_gradient(a2d_lasso_solver *s) {
+  const int64_t n = s->d->n;
+  memcpy(s->grad, s->c, (size_t)n * sizeof(double));
+  for (int64_t a = 0; a < s->nstrong; a++) {
+    const int64_t k = s->strong[a];
+    if (s->theta[k] != 0.0) cblas_daxpy((int)n, -s->theta[k], s->d->gram + k * n, 1, s->grad, 1);
+  }
+}
+
+a2d_err a2d_lasso_solve(a2d_lasso_solver *s, double lambda) {
+  const int64_t n = s->d->n;
+  double previous = s->lambda_prev >= 0 ? s->lambda_prev : a2d_lasso_lambda_max(s->d, s->c);
+  /* Strong rule: keep the active set and every j with |grad_j| >= 2 lambda - previous. */
+  const double cut = 2.0 * lambda - previous;
+  for (int64_t j = 0; j < n; j++)
+    if (s->theta[j] != 0.0 || fabs(s->grad[j]) >= cut) s->in_strong[j] = 1;
+  collect_strong(s);
+  for (;;) {
+    A2D_CHECK(sweep_strong(s, lambda));
+    full_gradient(s);
+    /* KKT: outside the strong set theta_j = 0 is optimal iff |grad_j| <= lambda. */
+    int64_t violations = 0;
+    for (int64_t j = 0; j < n; j++)
+      if (!s->in_strong[j] && fabs(s->grad[j]) > lambda) s->in_strong[j] = 1, violations++;
+    if (!violations) break;
+    collect_strong(s);
+  }
+  s->lambda_prev = lambda;
+  return A2D_OK;
+}
+
+void a2d_lasso_active(a2d_lasso_solver *s, const int64_t **index, const double **value,
+                      int64_t *count) {
+  int64_t k = 0;
+  for (int64_t a = 0; a < s->nstrong; a++) {
+    const int64_t j = s->strong[a];
+    if (s->theta[j] != 0.0) s->act_index[k] = j, s->act_value[k++] = s->theta[j];
+  }
+  *index = s->act_index;
+  *value = s->act_value;
+  *count = k;
+}
+
+double a2d_lasso_objective(const a2d_lasso_solver *s, double lambda) {
+  /* (1/2) theta^T G theta - c^T theta + yy/2 with G theta = c - grad. */
+  double ct = 0.0, gt = 0.0, l1 = 0.0;
+  for (int64_t a = 0; a < s->nstrong; a++) {
+    const int64_t j = s->strong[a];
+    ct += s->c[j] * s->theta[j];
+    gt += s->grad[j] * s->theta[j];
+    l1 += fabs(s->theta[j]);
+  }
+  return 0.5 * s->yy - 0.5 * (ct + gt) + lambda * l1;
+}
+
+int64_t a2d_lasso_updates(const a2d_lasso_solver *s) {
+  return s->updates;
+}
