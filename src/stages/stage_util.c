@@ -53,3 +53,8 @@ a2d_err a2d_stage_create_matrix(a2d_context *ctx, const char *path, int64_t rows
   A2D_CHECK(a2d_store_create(ctx->store, path, A2D_F32, classes > 0 ? 3 : 2, dims, chunk, 0));
   return A2D_OK;
 }
+
+int64_t a2d_subset_size(double alpha, int64_t n) {
+  int64_t s = (int64_t)(alpha * (double)n + 0.5);
+  return s < 1 ? 1 : s > n ? n : s;
+}

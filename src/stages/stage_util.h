@@ -24,6 +24,9 @@ typedef struct a2d_model_outputs {
 void a2d_stage_model_outputs(const a2d_model *m, const float *params, const a2d_dataset *train,
                              const a2d_dataset *val, a2d_workspace *ws, a2d_model_outputs *out);
 
+/* Subset size for a fraction alpha of n examples: round(alpha n), at least 1. */
+int64_t a2d_subset_size(double alpha, int64_t n);
+
 /* Create dataset `path` of rows x cols (x classes when classes > 0) float32, chunked by rows. */
 a2d_err a2d_stage_create_matrix(a2d_context *ctx, const char *path, int64_t rows, int64_t cols,
                                 int64_t classes, int64_t chunk_rows);
