@@ -21,7 +21,11 @@ enum {
   A2D_STREAM_TRAIN_ORDER = 5,     /* base model k: order of examples */
   A2D_STREAM_ENSEMBLE_SUBSET = 6, /* ensemble model k: its training subset */
   A2D_STREAM_ENSEMBLE_INIT = 7,   /* ensemble model k: initial parameters */
-  A2D_STREAM_ENSEMBLE_ORDER = 8   /* ensemble model k: order of examples */
+  A2D_STREAM_ENSEMBLE_ORDER = 8,  /* ensemble model k: order of examples */
+  A2D_STREAM_DATAMODEL_SPLIT = 9, /* fitting / validation split of the ensemble's models */
+  A2D_STREAM_LDS_SUBSET = 10,     /* LDS subset s */
+  A2D_STREAM_LDS_INIT = 11,       /* LDS model k: initial parameters */
+  A2D_STREAM_LDS_ORDER = 12       /* LDS model k: order of examples */
 };
 
 typedef struct a2d_rng {

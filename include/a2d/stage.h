@@ -59,5 +59,6 @@ a2d_err a2d_stage_state(a2d_context *ctx, const a2d_stage *stage, char *state, s
 a2d_err a2d_stage_prepare(a2d_context *ctx);
 a2d_err a2d_stage_train(a2d_context *ctx);
 a2d_err a2d_stage_ensemble(a2d_context *ctx);
+a2d_err a2d_stage_fit(a2d_context *ctx);
 
 #endif

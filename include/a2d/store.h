@@ -15,7 +15,9 @@
  *   A2D_CHECK(a2d_store_write_rows(st, "/data/train/x", A2D_F32, row0, nrows, x));
  *   A2D_CHECK(a2d_store_close(&st));
  *
- * Failures are A2D_ERR_IO (cannot create, open, write) or A2D_ERR_DATA (the
+ * Collective reads and writes must name the same dataset on every rank (a
+ * rank with nothing to do passes 0 rows); a2d_store_read_local is the
+ * exception.  Failures are A2D_ERR_IO (cannot create, open, write) or A2D_ERR_DATA (the
  * file is not an a2d study file, or a dataset has the wrong type or shape),
  * with the file path and dataset named.
  */
@@ -48,6 +50,14 @@ a2d_err a2d_store_close(a2d_store **store);
 a2d_err a2d_store_flush(a2d_store *store);
 
 const char *a2d_store_path(const a2d_store *store);
+
+/*
+ * Flush, close and reopen the file.  After ranks read different objects
+ * independently (a2d_store_read_local) their metadata caches differ, and
+ * parallel HDF5 1.10 can then fail to delete those objects collectively;
+ * reopening makes the caches equal again.
+ */
+a2d_err a2d_store_reopen(a2d_store *store);
 
 /* ---- Objects ---- */
 
@@ -82,6 +92,22 @@ a2d_err a2d_store_write_rows(a2d_store *store, const char *path, a2d_dtype type,
 /* Read rows [row0, row0 + nrows) into buf.  Collective, like the write. */
 a2d_err a2d_store_read_rows(a2d_store *store, const char *path, a2d_dtype type, int64_t row0,
                             int64_t nrows, void *buf);
+
+/*
+ * Read the block start[i] .. start[i] + count[i] of a dataset of `rank`
+ * dimensions into buf (row-major).  Collective; a rank with nothing to read
+ * passes a count with a zero.
+ */
+a2d_err a2d_store_read_block(a2d_store *store, const char *path, a2d_dtype type, int rank,
+                             const int64_t *start, const int64_t *count, void *buf);
+
+/*
+ * The same read by this rank alone (independent I/O): ranks may read
+ * different datasets at the same time.  Failures are this rank's only; agree
+ * on them (a2d_agree) before the next collective call.
+ */
+a2d_err a2d_store_read_local(a2d_store *store, const char *path, a2d_dtype type, int rank,
+                             const int64_t *start, const int64_t *count, void *buf);
 
 /* ---- Attributes of a group or dataset (`obj` = "/" for the root) ---- */
 

@@ -13,6 +13,7 @@
  */
 #include <cblas.h>
 #include <mpi.h>
+#include <petscsys.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +226,9 @@ int main(int argc, char **argv) {
   /* One BLAS thread per rank unless asked otherwise: ranks are the parallelism,
      and a fixed thread count keeps results bit-identical across rank counts. */
   if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
+  /* PETSc on top of our MPI (it will not finalise MPI); our arguments are not its options. */
+  PetscInitializeNoArguments();
+  PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
   a2d_context ctx = {.comm = MPI_COMM_WORLD};
   MPI_Comm_rank(ctx.comm, &ctx.rank);
   MPI_Comm_size(ctx.comm, &ctx.size);
@@ -252,10 +256,12 @@ int main(int argc, char **argv) {
     }
     a2d_deck_free(&ctx.deck);
     if (!agreed && ctx.size > 1) MPI_Abort(ctx.comm, err);
+    PetscFinalize();
     MPI_Finalize();
     return err;
   }
   a2d_deck_free(&ctx.deck);
+  PetscFinalize();
   MPI_Finalize();
   return 0;
 }

@@ -107,6 +107,38 @@ static const a2d_key_spec ensemble_keys[] = {
         "not depend on it."),
     END};
 
+/* [datamodel]: the sparse linear datamodels fitted by stage fit, and their LDS. */
+static const a2d_key_spec datamodel_keys[] = {
+    KEY("output", A2D_KEY_ENUM, "margin", NULL, "margin|logits", "fit",
+        "What each datamodel predicts: margin (one regression per target) or logits (one per "
+        "target and class, rows target-major; needs [ensemble] save_logits)."),
+    KEY("val_fraction", A2D_KEY_REAL, "0.1", "(0, 0.5]", NULL, "fit",
+        "Fraction of the ensemble's models held out to choose lambda per target."),
+    KEY("path_length", A2D_KEY_INT, "20", "[2, 1000]", NULL, "fit",
+        "Number of lambdas on the path, log-spaced from lambda_max down."),
+    KEY("lambda_ratio", A2D_KEY_REAL, "0.01", "(0, 1)", NULL, "fit",
+        "lambda_min / lambda_max of the path."),
+    KEY("patience", A2D_KEY_INT, "4", "[0, inf)", NULL, "fit",
+        "Stop a target's path after this many lambdas without a better validation error "
+        "(0: always solve the whole path). The chosen lambda is the same unless the validation "
+        "error has several minima."),
+    KEY("tolerance", A2D_KEY_REAL, "1e-10", "(0, 1)", NULL, "fit",
+        "Coordinate descent stops when no coordinate moves the objective by more than "
+        "tolerance x the variance of the target."),
+    KEY("topk", A2D_KEY_INT, "0", "[0, inf)", NULL, "fit",
+        "Keep only the topk largest |theta| of each row (the reduced attribution model); 0 "
+        "keeps all."),
+    KEY("seed", A2D_KEY_INT, "2", "[0, inf)", NULL, "fit",
+        "Seed of the fitting / validation split and of the LDS subsets and models."),
+    KEY("lds_subsets", A2D_KEY_INT, "20", "[0, inf)", NULL, "fit",
+        "Fresh random alpha-subsets on which the LDS compares predicted and observed outputs "
+        "(0: no LDS)."),
+    KEY("lds_seeds", A2D_KEY_INT, "1", "[1, inf)", NULL, "fit",
+        "Models trained per LDS subset (different seeds), their margins averaged."),
+    KEY("block", A2D_KEY_INT, "128", "[1, inf)", NULL, "fit",
+        "Targets per work unit and checkpoint of the regression (their X^T y are one GEMM)."),
+    END};
+
 const a2d_section_spec a2d_deck_schema[] = {
     {"output", "Where results are written.", output_keys},
     {"data", "The data set: source, number of examples, scaling. Used by stage `prepare`.",
@@ -117,4 +149,6 @@ const a2d_section_spec a2d_deck_schema[] = {
      "base models of stage `train`.",
      train_keys},
     {"ensemble", "The subset-retrain ensemble of stage `ensemble`.", ensemble_keys},
+    {"datamodel", "Datamodels: the regression of stage `fit`, and its linear datamodeling score.",
+     datamodel_keys},
     {NULL, NULL, NULL}};

@@ -12,6 +12,8 @@ const a2d_stage a2d_stages[] = {
      a2d_stage_train},
     {"ensemble", "train the subset-retrain ensemble into /ensemble", "/ensemble", "prepare",
      a2d_stage_ensemble},
+    {"fit", "fit the sparse datamodels and their LDS into /datamodel", "/datamodel", "ensemble",
+     a2d_stage_fit},
     {NULL, NULL, NULL, NULL, NULL}};
 
 const a2d_stage *a2d_stage_find(const char *name) {

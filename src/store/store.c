@@ -248,6 +248,21 @@ a2d_err a2d_store_close(a2d_store **store) {
   return err;
 }
 
+a2d_err a2d_store_reopen(a2d_store *st) {
+  A2D_CHECK(a2d_store_flush(st));
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl < 0 || H5Pset_fapl_mpio(fapl, st->comm, MPI_INFO_NULL) < 0 ||
+      H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) < 0)
+    return A2D_ERROR(A2D_ERR_INTERNAL, "cannot set up MPI-IO file access");
+  herr_t rc = H5Fclose(st->file);
+  errno = 0;
+  st->file = rc >= 0 ? H5Fopen(st->path, H5F_ACC_RDWR, fapl) : H5I_INVALID_HID;
+  H5Pclose(fapl);
+  A2D_CHECK(
+      AGREE(st->comm, st->file >= 0, A2D_ERR_IO, "%s: cannot reopen the study file", st->path));
+  return A2D_OK;
+}
+
 a2d_err a2d_store_flush(a2d_store *st) {
   errno = 0;
   herr_t rc = H5Fflush(st->file, H5F_SCOPE_GLOBAL);
@@ -295,18 +310,21 @@ a2d_err a2d_store_group(a2d_store *st, const char *path) {
   A2D_CHECK(a2d_store_exists(st, path, &exists));
   if (exists) return A2D_OK;
   hid_t lcpl = parents_lcpl();
+  errno = 0;
   hid_t g = H5Gcreate2(st->file, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
   H5Pclose(lcpl);
-  if (g < 0) return H5_FAIL(A2D_ERR_IO, "%s: cannot create group %s", st->path, path);
-  H5Gclose(g);
+  if (g >= 0) H5Gclose(g);
+  A2D_CHECK(AGREE(st->comm, g >= 0, A2D_ERR_IO, "%s: cannot create group %s", st->path, path));
   return A2D_OK;
 }
 
 a2d_err a2d_store_delete(a2d_store *st, const char *path) {
   int exists;
   A2D_CHECK(a2d_store_exists(st, path, &exists));
-  if (exists && H5Ldelete(st->file, path, H5P_DEFAULT) < 0)
-    return H5_FAIL(A2D_ERR_IO, "%s: cannot delete %s", st->path, path);
+  errno = 0;
+  if (exists)
+    A2D_CHECK(AGREE(st->comm, H5Ldelete(st->file, path, H5P_DEFAULT) >= 0, A2D_ERR_IO,
+                    "%s: cannot delete %s", st->path, path));
   return A2D_OK;
 }
 
@@ -436,6 +454,64 @@ a2d_err a2d_store_read_rows(a2d_store *st, const char *path, a2d_dtype type, int
   return A2D_OK;
 }
 
+/* Read a hyperslab; collective (all ranks agree on the outcome) or this rank alone. */
+static a2d_err read_hyperslab(a2d_store *st, const char *path, a2d_dtype type, int rank,
+                              const int64_t *start, const int64_t *count, void *buf,
+                              int collective) {
+  a2d_err err = A2D_OK;
+  hid_t dset = H5I_INVALID_HID, fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
+  hid_t dxpl = H5I_INVALID_HID;
+  hsize_t dims[8], hstart[8], hcount[8];
+  int drank, empty = 0;
+  A2D_TRY(open_dataset(st, path, 1, type, &dset, &drank, dims));
+  if (drank != rank)
+    A2D_FAIL(A2D_ERR_DATA, "%s: dataset %s has %d dimensions, expected %d", st->path, path, drank,
+             rank);
+  for (int i = 0; i < rank; i++) {
+    if (start[i] < 0 || count[i] < 0 || (hsize_t)(start[i] + count[i]) > dims[i])
+      A2D_FAIL(A2D_ERR_DATA, "%s: dataset %s: block %lld..%lld of dimension %d is outside 0..%llu",
+               st->path, path, (long long)start[i], (long long)(start[i] + count[i]), i + 1,
+               (unsigned long long)dims[i]);
+    hstart[i] = (hsize_t)start[i];
+    hcount[i] = (hsize_t)count[i];
+    empty |= count[i] == 0;
+  }
+  fspace = H5Dget_space(dset);
+  mspace = H5Screate_simple(rank, hcount, NULL);
+  if (empty) {
+    H5Sselect_none(fspace);
+    H5Sselect_none(mspace);
+  } else {
+    H5Sselect_hyperslab(fspace, H5S_SELECT_SET, hstart, NULL, hcount, NULL);
+  }
+  dxpl = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(dxpl, collective ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT);
+  errno = 0;
+  herr_t rc = H5Dread(dset, mem_type(type), mspace, fspace, dxpl, buf);
+  if (collective)
+    err = AGREE(st->comm, rc >= 0, A2D_ERR_IO, "%s: reading dataset %s failed", st->path, path);
+  else if (rc < 0)
+    err = H5_FAIL(A2D_ERR_IO, "%s: reading dataset %s failed", st->path, path);
+cleanup:
+  if (dxpl >= 0) H5Pclose(dxpl);
+  if (mspace >= 0) H5Sclose(mspace);
+  if (fspace >= 0) H5Sclose(fspace);
+  if (dset >= 0) H5Dclose(dset);
+  return err;
+}
+
+a2d_err a2d_store_read_block(a2d_store *st, const char *path, a2d_dtype type, int rank,
+                             const int64_t *start, const int64_t *count, void *buf) {
+  A2D_CHECK(read_hyperslab(st, path, type, rank, start, count, buf, 1));
+  return A2D_OK;
+}
+
+a2d_err a2d_store_read_local(a2d_store *st, const char *path, a2d_dtype type, int rank,
+                             const int64_t *start, const int64_t *count, void *buf) {
+  A2D_CHECK(read_hyperslab(st, path, type, rank, start, count, buf, 0));
+  return A2D_OK;
+}
+
 /* ------------------------------------------------------------- attributes */
 
 /* Write attribute `name` of `obj` (replacing it) from one value of type `mtype`. */
@@ -449,8 +525,8 @@ static a2d_err set_attr(a2d_store *st, const char *obj, const char *name, hid_t 
   hid_t space = H5Screate(H5S_SCALAR);
   hid_t attr = H5Acreate2(o, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT);
   errno = 0;
-  if (attr < 0 || H5Awrite(attr, mtype, value) < 0)
-    err = H5_FAIL(A2D_ERR_IO, "%s: cannot write attribute %s of %s", st->path, name, obj);
+  err = AGREE(st->comm, attr >= 0 && H5Awrite(attr, mtype, value) >= 0, A2D_ERR_IO,
+              "%s: cannot write attribute %s of %s", st->path, name, obj);
   if (attr >= 0) H5Aclose(attr);
   H5Sclose(space);
   H5Oclose(o);

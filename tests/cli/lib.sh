@@ -86,3 +86,14 @@ chunk = 4
 save_logits = true
 DECK
 }
+
+# small_train_deck plus datamodels: a 200-model ensemble, 10 LDS subsets.
+small_fit_deck() {
+  small_train_deck "${1:-study.h5}" | sed 's/^models = 12$/models = 200/; s/^chunk = 4$/chunk = 50/'
+  cat <<DECK
+
+[datamodel]
+block = 48
+lds_subsets = 10
+DECK
+}

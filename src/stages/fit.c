@@ -1,0 +1,646 @@
+/*
+ * fit.c - stage `fit`: sparse linear datamodels from the ensemble, and their
+ * linear datamodeling score (LDS).
+ *
+ * The ensemble's models are split into fitting and validation models.  For
+ * every target (training points, then validation points; with output =
+ * logits every target and class, row t * C + c) a LASSO path is solved on the
+ * fitting models (a2d/lasso.h) and lambda is chosen by the error on the
+ * validation models.  Targets are processed in blocks of [datamodel] block;
+ * each round every rank fits one block, the blocks are written under
+ * /datamodel/blocks and marked complete, so a killed run resumes after the
+ * finished blocks.  At the end the blocks are joined into one CSR matrix.
+ * Then the LDS models are trained (src/stages/subset_models.c) and the LDS is
+ * computed with the attribution matrix in PETSc (src/stages/lds.c).
+ */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "a2d/attribution.h"
+#include "a2d/lasso.h"
+#include "a2d/parallel.h"
+#include "a2d/progress.h"
+#include "lds.h"
+#include "subset_models.h"
+
+/* The [datamodel] keys. */
+typedef struct fit_config {
+  int logits;
+  double val_fraction, lambda_ratio, tolerance;
+  int64_t path_length, patience, topk, seed, block, lds_subsets, lds_seeds;
+} fit_config;
+
+static a2d_err read_config(const a2d_deck *deck, fit_config *c) {
+  A2D_CHECK(a2d_deck_enum(deck, "datamodel", "output", &c->logits));
+  A2D_CHECK(a2d_deck_real(deck, "datamodel", "val_fraction", &c->val_fraction));
+  A2D_CHECK(a2d_deck_real(deck, "datamodel", "lambda_ratio", &c->lambda_ratio));
+  A2D_CHECK(a2d_deck_real(deck, "datamodel", "tolerance", &c->tolerance));
+  A2D_CHECK(a2d_deck_int(deck, "datamodel", "path_length", &c->path_length));
+  A2D_CHECK(a2d_deck_int(deck, "datamodel", "patience", &c->patience));
+  A2D_CHECK(a2d_deck_int(deck, "datamodel", "topk", &c->topk));
+  A2D_CHECK(a2d_deck_int(deck, "datamodel", "seed", &c->seed));
+  A2D_CHECK(a2d_deck_int(deck, "datamodel", "block", &c->block));
+  A2D_CHECK(a2d_deck_int(deck, "datamodel", "lds_subsets", &c->lds_subsets));
+  A2D_CHECK(a2d_deck_int(deck, "datamodel", "lds_seeds", &c->lds_seeds));
+  return A2D_OK;
+}
+
+/* What every rank holds while fitting: the split, the masks and the design. */
+typedef struct fit_setup {
+  int64_t M, m, mv, n, nv, classes, per_target; /* per_target: rows per target (1 or C) */
+  int64_t *fit_models, *val_models;
+  uint8_t *xfit, *xval; /* m x n and mv x n masks */
+  double *xd;           /* xfit as doubles, for the X^T y GEMM */
+  a2d_lasso_design design;
+} fit_setup;
+
+static void setup_free(fit_setup *f) {
+  free(f->fit_models);
+  free(f->val_models);
+  free(f->xfit);
+  free(f->xval);
+  free(f->xd);
+  a2d_lasso_design_free(&f->design);
+}
+
+/* Split the ensemble's models, read the masks, build the design (collective). */
+static a2d_err setup_create(a2d_context *ctx, const fit_config *c, fit_setup *f) {
+  a2d_err err = A2D_OK;
+  uint8_t *masks = NULL, *is_val = NULL;
+  int rank, present;
+  int64_t dims[8], done = 0;
+  A2D_TRY(a2d_store_shape(ctx->store, "/ensemble/masks", &rank, dims));
+  A2D_TRY(a2d_store_get_int(ctx->store, "/ensemble", "models_done", &done, &present));
+  f->M = dims[0];
+  f->n = dims[1];
+  if (done != f->M)
+    A2D_FAIL(A2D_ERR_STATE, "%s: /ensemble holds %lld of its %lld models; rerun stage ensemble",
+             a2d_store_path(ctx->store), (long long)done, (long long)f->M);
+  A2D_TRY(a2d_store_shape(ctx->store, "/data/val/y", &rank, dims));
+  f->nv = dims[0];
+  A2D_TRY(a2d_store_get_int(ctx->store, "/data", "classes", &f->classes, &present));
+  f->per_target = c->logits ? f->classes : 1;
+  if (c->logits) {
+    int exists;
+    A2D_TRY(a2d_store_exists(ctx->store, "/ensemble/logits_train", &exists));
+    if (!exists)
+      A2D_FAIL(A2D_ERR_DECK,
+               "%s: [datamodel] output = logits needs the ensemble's logits; set "
+               "[ensemble] save_logits = true and rerun stage ensemble",
+               a2d_deck_origin(ctx->deck, "datamodel", "output"));
+  }
+  f->mv = (int64_t)(c->val_fraction * (double)f->M + 0.5);
+  if (f->mv < 1) f->mv = 1;
+  f->m = f->M - f->mv;
+  if (f->m < 2)
+    A2D_FAIL(A2D_ERR_DECK,
+             "[datamodel] val_fraction = %g leaves %lld fitting models of %lld; "
+             "the ensemble needs more models",
+             c->val_fraction, (long long)f->m, (long long)f->M);
+
+  /* Validation models: a seeded choice; the rest fit. */
+  A2D_TRY(A2D_CALLOC(f->val_models, f->mv));
+  A2D_TRY(A2D_CALLOC(f->fit_models, f->m));
+  A2D_TRY(A2D_CALLOC(is_val, f->M));
+  a2d_rng rng;
+  a2d_rng_seed(&rng, (uint64_t)c->seed, A2D_STREAM_DATAMODEL_SPLIT, 0);
+  a2d_rng_choose_sorted(&rng, f->M, f->mv, f->val_models);
+  for (int64_t i = 0; i < f->mv; i++) is_val[f->val_models[i]] = 1;
+  for (int64_t k = 0, j = 0; k < f->M; k++)
+    if (!is_val[k]) f->fit_models[j++] = k;
+
+  /* Masks, split the same way. */
+  const int64_t n = f->n;
+  A2D_TRY(A2D_CALLOC(masks, f->M * n));
+  A2D_TRY(a2d_store_read_rows(ctx->store, "/ensemble/masks", A2D_U8, 0, f->M, masks));
+  A2D_TRY(A2D_CALLOC(f->xfit, f->m * n));
+  A2D_TRY(A2D_CALLOC(f->xval, f->mv * n));
+  A2D_TRY(A2D_CALLOC(f->xd, f->m * n));
+  for (int64_t i = 0; i < f->m; i++) memcpy(f->xfit + i * n, masks + f->fit_models[i] * n, n);
+  for (int64_t i = 0; i < f->mv; i++) memcpy(f->xval + i * n, masks + f->val_models[i] * n, n);
+  for (int64_t i = 0; i < f->m * n; i++) f->xd[i] = f->xfit[i];
+  A2D_TRY(a2d_lasso_design_create(ctx->comm, f->xfit, f->m, n, &f->design));
+cleanup:
+  free(masks);
+  free(is_val);
+  return err;
+}
+
+/* ------------------------------------------------------------ one block */
+
+/* A block of targets: [t0, t1) of split 0 (training points) or 1 (validation points). */
+typedef struct block_id {
+  int split;
+  int64_t t0, t1;
+} block_id;
+
+/* The fitted rows of a block, in CSR form. */
+typedef struct block_result {
+  int64_t rows, nnz, cap;
+  int64_t *indptr; /* rows + 1, from 0 */
+  int32_t *indices;
+  float *values;
+  double *intercept, *lambda, *val_mse, *val_mse_topk;
+} block_result;
+
+static void result_free(block_result *r) {
+  free(r->indptr);
+  free(r->indices);
+  free(r->values);
+  free(r->intercept);
+  free(r->lambda);
+  free(r->val_mse);
+  free(r->val_mse_topk);
+  memset(r, 0, sizeof *r);
+}
+
+/* Append one sparse row (indices increasing). */
+static a2d_err result_append(block_result *r, int64_t row, const int64_t *idx, const double *val,
+                             int64_t count) {
+  if (r->nnz + count > r->cap) {
+    int64_t cap = r->cap ? r->cap : 1024;
+    while (cap < r->nnz + count) cap *= 2;
+    int32_t *i2 = realloc(r->indices, (size_t)cap * sizeof(int32_t));
+    if (i2) r->indices = i2;
+    float *v2 = realloc(r->values, (size_t)cap * sizeof(float));
+    if (v2) r->values = v2;
+    if (!i2 || !v2) return A2D_ERROR(A2D_ERR_MEM, "out of memory storing datamodel coefficients");
+    r->cap = cap;
+  }
+  for (int64_t a = 0; a < count; a++) {
+    r->indices[r->nnz + a] = (int32_t)idx[a];
+    r->values[r->nnz + a] = (float)val[a];
+  }
+  r->nnz += count;
+  r->indptr[row + 1] = r->nnz;
+  return A2D_OK;
+}
+
+/* Mean squared error on the validation models of theta (sparse) with intercept b. */
+static double val_error(const fit_setup *f, const double *yval, const int64_t *idx,
+                        const double *val, int64_t count, double b) {
+  double sum = 0.0;
+  for (int64_t v = 0; v < f->mv; v++) {
+    const uint8_t *x = f->xval + v * f->n;
+    double p = b;
+    for (int64_t a = 0; a < count; a++)
+      if (x[idx[a]]) p += val[a];
+    sum += (p - yval[v]) * (p - yval[v]);
+  }
+  return sum / (double)f->mv;
+}
+
+/* Intercept b = ybar - mu^T theta. */
+static double intercept(const fit_setup *f, double ybar, const int64_t *idx, const double *val,
+                        int64_t count) {
+  double b = ybar;
+  for (int64_t a = 0; a < count; a++) b -= f->design.mean[idx[a]] * val[a];
+  return b;
+}
+
+/* Scratch space for fitting one row. */
+typedef struct row_scratch {
+  int64_t *best_idx, *top_idx;
+  double *best_val, *top_val, *order;
+} row_scratch;
+
+/* Keep the k largest |val| of (idx, val), still in increasing index order. */
+static int64_t keep_top(const int64_t *idx, const double *val, int64_t count, int64_t k,
+                        row_scratch *s) {
+  if (k <= 0 || count <= k) {
+    memcpy(s->top_idx, idx, (size_t)count * sizeof(int64_t));
+    memcpy(s->top_val, val, (size_t)count * sizeof(double));
+    return count;
+  }
+  /* The k-th largest magnitude, by sorting a copy (rows are short). */
+  for (int64_t a = 0; a < count; a++) s->order[a] = fabs(val[a]);
+  for (int64_t a = 1; a < count; a++) /* insertion sort, descending */
+    for (int64_t b = a; b > 0 && s->order[b] > s->order[b - 1]; b--) {
+      double t = s->order[b];
+      s->order[b] = s->order[b - 1];
+      s->order[b - 1] = t;
+    }
+  const double cut = s->order[k - 1];
+  int64_t kept = 0, ties = 0;
+  for (int64_t a = 0; a < count; a++) ties += fabs(val[a]) > cut;
+  ties = k - ties; /* how many entries equal to the cut may stay */
+  for (int64_t a = 0; a < count; a++) {
+    double mag = fabs(val[a]);
+    if (mag > cut || (mag == cut && ties-- > 0))
+      s->top_idx[kept] = idx[a], s->top_val[kept++] = val[a];
+  }
+  return kept;
+}
+
+/* Solve one row's path, choose lambda by validation error, append it to the result. */
+static a2d_err fit_row(const fit_config *c, const fit_setup *f, a2d_lasso_solver *solver,
+                       const double *cvec, double yy, double ybar, const double *yval, int64_t row,
+                       block_result *r, row_scratch *s) {
+  const double lmax = a2d_lasso_lambda_max(&f->design, cvec);
+  double best = INFINITY, best_lambda = lmax, best_b = ybar;
+  int64_t best_count = 0, since_best = 0;
+  a2d_lasso_start(solver, cvec, yy);
+  for (int64_t k = 0; k < c->path_length && lmax > 0; k++) {
+    const double lambda = lmax * pow(c->lambda_ratio, (double)k / (double)(c->path_length - 1));
+    const int64_t *idx;
+    const double *val;
+    int64_t count;
+    A2D_CHECK(a2d_lasso_solve(solver, lambda));
+    a2d_lasso_active(solver, &idx, &val, &count);
+    const double b = intercept(f, ybar, idx, val, count);
+    const double mse = val_error(f, yval, idx, val, count, b);
+    if (mse < best) {
+      best = mse, best_lambda = lambda, best_b = b, best_count = count, since_best = 0;
+      memcpy(s->best_idx, idx, (size_t)count * sizeof(int64_t));
+      memcpy(s->best_val, val, (size_t)count * sizeof(double));
+    } else if (c->patience > 0 && ++since_best >= c->patience) {
+      break;
+    }
+  }
+  if (!isfinite(best)) best = val_error(f, yval, NULL, NULL, 0, ybar); /* constant target */
+  const int64_t kept = keep_top(s->best_idx, s->best_val, best_count, c->topk, s);
+  const double b_top = intercept(f, ybar, s->top_idx, s->top_val, kept);
+  r->intercept[row] = b_top;
+  r->lambda[row] = best_lambda;
+  r->val_mse[row] = best;
+  r->val_mse_topk[row] =
+      kept == best_count ? best : val_error(f, yval, s->top_idx, s->top_val, kept, b_top);
+  (void)best_b;
+  A2D_CHECK(result_append(r, row, s->top_idx, s->top_val, kept));
+  return A2D_OK;
+}
+
+/* The outputs of a block's targets on every model: M x rows, rows = targets x per_target. */
+static a2d_err read_block_outputs(a2d_context *ctx, const fit_config *c, const fit_setup *f,
+                                  const block_id *b, float *out) {
+  const char *names[2][2] = {{"/ensemble/margins_train", "/ensemble/margins_val"},
+                             {"/ensemble/logits_train", "/ensemble/logits_val"}};
+  int64_t start[3] = {0, b->t0, 0}, count[3] = {f->M, b->t1 - b->t0, f->classes};
+  A2D_CHECK(a2d_store_read_local(ctx->store, names[c->logits][b->split], A2D_F32, c->logits ? 3 : 2,
+                                 start, count, out));
+  return A2D_OK;
+}
+
+/* Read a block's outputs and fit it (this rank alone). */
+static a2d_err read_and_fit(a2d_context *ctx, const fit_config *c, const fit_setup *f,
+                            a2d_lasso_solver *solver, const block_id *b, float *y, block_result *r);
+
+/* Fit every row of block b from its outputs y (M x rows). */
+static a2d_err fit_block(const fit_config *c, const fit_setup *f, a2d_lasso_solver *solver,
+                         const block_id *b, const float *y, block_result *r) {
+  a2d_err err = A2D_OK;
+  const int64_t rows = (b->t1 - b->t0) * f->per_target, m = f->m, n = f->n;
+  double *yc = NULL, *cmat = NULL, *ybar = NULL, *yy = NULL, *yval = NULL;
+  row_scratch s = {0};
+  memset(r, 0, sizeof *r);
+  r->rows = rows;
+  A2D_TRY(A2D_CALLOC(r->indptr, rows + 1));
+  A2D_TRY(A2D_CALLOC(r->intercept, rows));
+  A2D_TRY(A2D_CALLOC(r->lambda, rows));
+  A2D_TRY(A2D_CALLOC(r->val_mse, rows));
+  A2D_TRY(A2D_CALLOC(r->val_mse_topk, rows));
+  A2D_TRY(A2D_CALLOC(yc, m * rows));
+  A2D_TRY(A2D_CALLOC(cmat, rows * n));
+  A2D_TRY(A2D_CALLOC(ybar, rows));
+  A2D_TRY(A2D_CALLOC(yy, rows));
+  A2D_TRY(A2D_CALLOC(yval, f->mv));
+  A2D_TRY(A2D_CALLOC(s.best_idx, n));
+  A2D_TRY(A2D_CALLOC(s.top_idx, n));
+  A2D_TRY(A2D_CALLOC(s.best_val, n));
+  A2D_TRY(A2D_CALLOC(s.top_val, n));
+  A2D_TRY(A2D_CALLOC(s.order, n));
+
+  /* Centre the fitting outputs; c = Xc^T yc / m for every row in one GEMM. */
+  for (int64_t i = 0; i < m; i++)
+    for (int64_t j = 0; j < rows; j++) yc[i * rows + j] = y[f->fit_models[i] * rows + j];
+  for (int64_t j = 0; j < rows; j++) {
+    double sum = 0.0, ss = 0.0;
+    for (int64_t i = 0; i < m; i++) sum += yc[i * rows + j];
+    ybar[j] = sum / (double)m;
+    for (int64_t i = 0; i < m; i++) {
+      yc[i * rows + j] -= ybar[j];
+      ss += yc[i * rows + j] * yc[i * rows + j];
+    }
+    yy[j] = ss / (double)m;
+  }
+  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)n, (int)m, 1.0 / (double)m,
+              yc, (int)rows, f->xd, (int)n, 0.0, cmat, (int)n);
+
+  /* Each row's path. */
+  for (int64_t j = 0; j < rows; j++) {
+    for (int64_t v = 0; v < f->mv; v++) yval[v] = y[f->val_models[v] * rows + j];
+    A2D_TRY(fit_row(c, f, solver, cmat + j * n, yy[j], ybar[j], yval, j, r, &s));
+  }
+cleanup:
+  free(yc);
+  free(cmat);
+  free(ybar);
+  free(yy);
+  free(yval);
+  free(s.best_idx);
+  free(s.top_idx);
+  free(s.best_val);
+  free(s.top_val);
+  free(s.order);
+  if (err) result_free(r);
+  return err;
+}
+
+static a2d_err read_and_fit(a2d_context *ctx, const fit_config *c, const fit_setup *f,
+                            a2d_lasso_solver *solver, const block_id *b, float *y,
+                            block_result *r) {
+  A2D_CHECK(read_block_outputs(ctx, c, f, b, y));
+  A2D_CHECK(fit_block(c, f, solver, b, y, r));
+  return A2D_OK;
+}
+
+/* ------------------------------------------------- writing and joining */
+
+/* The datasets of a block or of the final matrix, with their types. */
+static const char *const row_sets[] = {"intercept", "lambda", "val_mse", "val_mse_topk"};
+
+/* /datamodel/blocks/bNNNNNN */
+static void block_group(int64_t b, char *buf, size_t size) {
+  snprintf(buf, size, "/datamodel/blocks/b%06lld", (long long)b);
+}
+
+/* Create the datasets of a CSR piece (rows, nnz) under group (collective). */
+static a2d_err create_csr(a2d_context *ctx, const char *group, int64_t rows, int64_t nnz) {
+  char path[256];
+  int64_t np1 = rows + 1;
+  snprintf(path, sizeof path, "%s/indptr", group);
+  A2D_CHECK(a2d_store_create(ctx->store, path, A2D_I64, 1, &np1, NULL, 0));
+  snprintf(path, sizeof path, "%s/indices", group);
+  A2D_CHECK(a2d_store_create(ctx->store, path, A2D_I32, 1, &nnz, NULL, 0));
+  snprintf(path, sizeof path, "%s/values", group);
+  A2D_CHECK(a2d_store_create(ctx->store, path, A2D_F32, 1, &nnz, NULL, 0));
+  for (int i = 0; i < 4; i++) {
+    snprintf(path, sizeof path, "%s/%s", group, row_sets[i]);
+    A2D_CHECK(a2d_store_create(ctx->store, path, A2D_F64, 1, &rows, NULL, 0));
+  }
+  return A2D_OK;
+}
+
+/*
+ * Write a CSR piece into group at row offset row0 and entry offset nz0
+ * (collective; r == NULL writes nothing).  indptr entries get nz0 added; the
+ * closing indptr entry (the next piece's first) only with `last`.
+ */
+static a2d_err write_csr(a2d_context *ctx, const char *group, const block_result *r, int64_t row0,
+                         int64_t nz0, int last) {
+  char path[256];
+  int64_t rows = r ? r->rows : 0, nnz = r ? r->nnz : 0, *shifted = NULL;
+  A2D_CHECK(A2D_CALLOC(shifted, rows + 1));
+  for (int64_t i = 0; i <= rows && r; i++) shifted[i] = r->indptr[i] + nz0;
+  a2d_err err = A2D_OK;
+  snprintf(path, sizeof path, "%s/indptr", group);
+  A2D_TRY(a2d_store_write_rows(ctx->store, path, A2D_I64, row0, r ? rows + (last ? 1 : 0) : 0,
+                               shifted));
+  snprintf(path, sizeof path, "%s/indices", group);
+  A2D_TRY(a2d_store_write_rows(ctx->store, path, A2D_I32, nz0, nnz, r ? r->indices : NULL));
+  snprintf(path, sizeof path, "%s/values", group);
+  A2D_TRY(a2d_store_write_rows(ctx->store, path, A2D_F32, nz0, nnz, r ? r->values : NULL));
+  const double *sets[4] = {r ? r->intercept : NULL, r ? r->lambda : NULL, r ? r->val_mse : NULL,
+                           r ? r->val_mse_topk : NULL};
+  for (int i = 0; i < 4; i++) {
+    snprintf(path, sizeof path, "%s/%s", group, row_sets[i]);
+    A2D_TRY(a2d_store_write_rows(ctx->store, path, A2D_F64, row0, rows, sets[i]));
+  }
+cleanup:
+  free(shifted);
+  return err;
+}
+
+/* Read block b's CSR piece back (this rank alone). */
+static a2d_err read_csr(a2d_context *ctx, int64_t b, int64_t rows, int64_t nnz, block_result *r) {
+  char group[128], path[256];
+  memset(r, 0, sizeof *r);
+  r->rows = rows;
+  r->nnz = nnz;
+  A2D_CHECK(A2D_CALLOC(r->indptr, rows + 1));
+  A2D_CHECK(A2D_CALLOC(r->indices, nnz));
+  A2D_CHECK(A2D_CALLOC(r->values, nnz));
+  A2D_CHECK(A2D_CALLOC(r->intercept, rows));
+  A2D_CHECK(A2D_CALLOC(r->lambda, rows));
+  A2D_CHECK(A2D_CALLOC(r->val_mse, rows));
+  A2D_CHECK(A2D_CALLOC(r->val_mse_topk, rows));
+  block_group(b, group, sizeof group);
+  const int64_t zero = 0, np1 = rows + 1;
+  snprintf(path, sizeof path, "%s/indptr", group);
+  A2D_CHECK(a2d_store_read_local(ctx->store, path, A2D_I64, 1, &zero, &np1, r->indptr));
+  snprintf(path, sizeof path, "%s/indices", group);
+  A2D_CHECK(a2d_store_read_local(ctx->store, path, A2D_I32, 1, &zero, &nnz, r->indices));
+  snprintf(path, sizeof path, "%s/values", group);
+  A2D_CHECK(a2d_store_read_local(ctx->store, path, A2D_F32, 1, &zero, &nnz, r->values));
+  double *sets[4] = {r->intercept, r->lambda, r->val_mse, r->val_mse_topk};
+  for (int i = 0; i < 4; i++) {
+    snprintf(path, sizeof path, "%s/%s", group, row_sets[i]);
+    A2D_CHECK(a2d_store_read_local(ctx->store, path, A2D_F64, 1, &zero, &rows, sets[i]));
+  }
+  return A2D_OK;
+}
+
+/* ------------------------------------------------------------ the stage */
+
+/* The blocks of the stage, training targets first. */
+static int64_t make_blocks(const fit_setup *f, int64_t size, block_id **out) {
+  int64_t nb = (f->n + size - 1) / size + (f->nv + size - 1) / size, k = 0;
+  block_id *b = calloc((size_t)nb, sizeof *b);
+  if (!b) return -1;
+  for (int split = 0; split < 2; split++) {
+    int64_t total = split ? f->nv : f->n;
+    for (int64_t t = 0; t < total; t += size)
+      b[k].split = split, b[k].t0 = t, b[k].t1 = t + size < total ? t + size : total, k++;
+  }
+  *out = b;
+  return nb;
+}
+
+/* Fit every block not yet complete, a round at a time, checkpointing each round. */
+static a2d_err fit_blocks(a2d_context *ctx, const fit_config *c, const fit_setup *f,
+                          const block_id *blocks, int64_t nb) {
+  a2d_err err = A2D_OK;
+  int64_t *todo = NULL, ntodo = 0, *info = NULL, mine[3];
+  float *y = NULL;
+  a2d_lasso_solver *solver = NULL;
+  block_result r = {0};
+  char group[128];
+
+  /* Which blocks are left (complete ones survive a killed run). */
+  A2D_TRY(A2D_CALLOC(todo, nb));
+  A2D_TRY(A2D_CALLOC(info, 3 * ctx->size));
+  for (int64_t b = 0; b < nb; b++) {
+    int64_t complete = 0;
+    int present;
+    block_group(b, group, sizeof group);
+    if (ctx->resume) A2D_TRY(a2d_store_get_int(ctx->store, group, "complete", &complete, &present));
+    if (!complete) todo[ntodo++] = b;
+  }
+  if (ntodo < nb)
+    a2d_log("fit: resuming, %lld of %lld blocks already fitted", (long long)(nb - ntodo),
+            (long long)nb);
+  A2D_TRY(A2D_CALLOC(y, f->M * c->block * f->per_target));
+  A2D_TRY(a2d_lasso_solver_create(&f->design, c->tolerance, &solver));
+
+  a2d_progress progress;
+  a2d_progress_start(&progress, "fit", "targets", f->n + f->nv, 0);
+  int64_t targets_done = 0;
+  for (int64_t k = 0; k < nb; k++) targets_done += blocks[k].t1 - blocks[k].t0;
+  for (int64_t k = 0; k < ntodo; k++) targets_done -= blocks[todo[k]].t1 - blocks[todo[k]].t0;
+  progress.start_done = targets_done;
+  for (int64_t round = 0; round * ctx->size < ntodo; round++) {
+    const int64_t slot = round * ctx->size + ctx->rank;
+    const block_id *b = slot < ntodo ? &blocks[todo[slot]] : NULL;
+    A2D_TRY(a2d_agree(ctx->comm, b ? read_and_fit(ctx, c, f, solver, b, y, &r) : A2D_OK));
+
+    /* Every rank learns every block of the round and its size, creates all, writes its own. */
+    mine[0] = b ? todo[slot] : -1;
+    mine[1] = b ? r.rows : 0;
+    mine[2] = b ? r.nnz : 0;
+    MPI_Allgather(mine, 3, MPI_INT64_T, info, 3, MPI_INT64_T, ctx->comm);
+    for (int q = 0; q < ctx->size; q++) {
+      if (info[3 * q] < 0) continue;
+      block_group(info[3 * q], group, sizeof group);
+      A2D_TRY(create_csr(ctx, group, info[3 * q + 1], info[3 * q + 2]));
+    }
+    for (int q = 0; q < ctx->size; q++) {
+      if (info[3 * q] < 0) continue;
+      block_group(info[3 * q], group, sizeof group);
+      A2D_TRY(write_csr(ctx, group, q == ctx->rank ? &r : NULL, 0, 0, 1));
+    }
+    A2D_TRY(a2d_store_flush(ctx->store));
+    for (int q = 0; q < ctx->size; q++) {
+      if (info[3 * q] < 0) continue;
+      block_group(info[3 * q], group, sizeof group);
+      A2D_TRY(a2d_store_set_int(ctx->store, group, "rows", info[3 * q + 1]));
+      A2D_TRY(a2d_store_set_int(ctx->store, group, "nnz", info[3 * q + 2]));
+      A2D_TRY(a2d_store_set_int(ctx->store, group, "complete", 1));
+      targets_done += blocks[info[3 * q]].t1 - blocks[info[3 * q]].t0;
+    }
+    A2D_TRY(a2d_store_flush(ctx->store));
+    result_free(&r);
+    a2d_progress_update(&progress, targets_done);
+    char fault[64];
+    snprintf(fault, sizeof fault, "fit:round-%lld", (long long)round + 1);
+    a2d_fault_point(fault);
+  }
+cleanup:
+  result_free(&r);
+  a2d_lasso_solver_destroy(&solver);
+  free(todo);
+  free(info);
+  free(y);
+  return err;
+}
+
+/* Join the blocks into /datamodel/{indptr,indices,values,...} and drop them. */
+static a2d_err join_blocks(a2d_context *ctx, int64_t nb, int64_t *total_rows, int64_t *total_nnz) {
+  a2d_err err = A2D_OK;
+  int64_t *rows = NULL, *nnz = NULL;
+  block_result r = {0};
+  char group[128];
+  int present;
+  A2D_TRY(A2D_CALLOC(rows, nb + 1));
+  A2D_TRY(A2D_CALLOC(nnz, nb + 1));
+  for (int64_t b = 0; b < nb; b++) { /* offsets: prefix sums, rows[b] = first row of block b */
+    int64_t br = 0, bn = 0;
+    block_group(b, group, sizeof group);
+    A2D_TRY(a2d_store_get_int(ctx->store, group, "rows", &br, &present));
+    A2D_TRY(a2d_store_get_int(ctx->store, group, "nnz", &bn, &present));
+    rows[b + 1] = rows[b] + br;
+    nnz[b + 1] = nnz[b] + bn;
+  }
+  *total_rows = rows[nb];
+  *total_nnz = nnz[nb];
+  A2D_TRY(create_csr(ctx, "/datamodel", rows[nb], nnz[nb]));
+  for (int64_t round = 0; round * ctx->size < nb; round++) {
+    const int64_t b = round * ctx->size + ctx->rank < nb ? round * ctx->size + ctx->rank : -1;
+    A2D_TRY(a2d_agree(
+        ctx->comm,
+        b >= 0 ? read_csr(ctx, b, rows[b + 1] - rows[b], nnz[b + 1] - nnz[b], &r) : A2D_OK));
+    A2D_TRY(write_csr(ctx, "/datamodel", b >= 0 ? &r : NULL, b >= 0 ? rows[b] : 0,
+                      b >= 0 ? nnz[b] : 0, b == nb - 1));
+    result_free(&r);
+  }
+  A2D_TRY(a2d_store_reopen(ctx->store)); /* equal metadata caches before the delete */
+  A2D_TRY(a2d_store_delete(ctx->store, "/datamodel/blocks"));
+cleanup:
+  result_free(&r);
+  free(rows);
+  free(nnz);
+  return err;
+}
+
+/* Write the split of the ensemble's models (rank 0's rows; collective). */
+static a2d_err write_split(a2d_context *ctx, const fit_setup *f) {
+  A2D_CHECK(a2d_store_create(ctx->store, "/datamodel/fit_models", A2D_I64, 1, &f->m, NULL, 0));
+  A2D_CHECK(a2d_store_write_rows(ctx->store, "/datamodel/fit_models", A2D_I64, 0,
+                                 ctx->rank ? 0 : f->m, f->fit_models));
+  A2D_CHECK(a2d_store_create(ctx->store, "/datamodel/val_models", A2D_I64, 1, &f->mv, NULL, 0));
+  A2D_CHECK(a2d_store_write_rows(ctx->store, "/datamodel/val_models", A2D_I64, 0,
+                                 ctx->rank ? 0 : f->mv, f->val_models));
+  return A2D_OK;
+}
+
+a2d_err a2d_stage_fit(a2d_context *ctx) {
+  a2d_err err = A2D_OK;
+  fit_config c;
+  fit_setup f;
+  block_id *blocks = NULL;
+  int64_t rows = 0, nnz = 0, block_size = 0;
+  int present, joined = 0;
+
+  memset(&f, 0, sizeof f);
+  A2D_TRY(read_config(ctx->deck, &c));
+  A2D_TRY(setup_create(ctx, &c, &f));
+  const int64_t nb = make_blocks(&f, c.block, &blocks);
+  if (nb < 0) A2D_FAIL(A2D_ERR_MEM, "out of memory");
+
+  /* A fresh start wipes what an earlier run left; a resume keeps finished blocks. */
+  if (ctx->resume) {
+    A2D_TRY(a2d_store_get_int(ctx->store, "/datamodel", "block", &block_size, &present));
+    int64_t j = 0;
+    A2D_TRY(a2d_store_get_int(ctx->store, "/datamodel", "joined", &j, &present));
+    joined = (int)j;
+    if (block_size != c.block) ctx->resume = 0;
+  }
+  if (!ctx->resume) {
+    A2D_TRY(a2d_store_delete(ctx->store, "/datamodel"));
+    A2D_TRY(a2d_store_set_int(ctx->store, "/datamodel", "block", c.block));
+  }
+  a2d_log(
+      "fit: %lld %s datamodels (%lld rows) over %lld points, from %lld fitting and %lld "
+      "validation models; path of %lld lambdas down to %g lambda_max",
+      (long long)(f.n + f.nv), c.logits ? "logit" : "margin",
+      (long long)((f.n + f.nv) * f.per_target), (long long)f.n, (long long)f.m, (long long)f.mv,
+      (long long)c.path_length, c.lambda_ratio);
+
+  /* ---- the regression, block by block, then one CSR matrix ---- */
+  if (!joined) {
+    A2D_TRY(fit_blocks(ctx, &c, &f, blocks, nb));
+    A2D_TRY(join_blocks(ctx, nb, &rows, &nnz));
+    A2D_TRY(write_split(ctx, &f));
+    A2D_TRY(
+        a2d_store_set_string(ctx->store, "/datamodel", "output", c.logits ? "logits" : "margin"));
+    A2D_TRY(a2d_store_set_int(ctx->store, "/datamodel", "rows_per_target", f.per_target));
+    A2D_TRY(a2d_store_set_int(ctx->store, "/datamodel", "targets_train", f.n));
+    A2D_TRY(a2d_store_set_int(ctx->store, "/datamodel", "targets_val", f.nv));
+    A2D_TRY(a2d_store_set_int(ctx->store, "/datamodel", "nnz", nnz));
+    A2D_TRY(a2d_store_flush(ctx->store));
+    A2D_TRY(a2d_store_set_int(ctx->store, "/datamodel", "joined", 1));
+    A2D_TRY(a2d_store_flush(ctx->store));
+    a2d_log("fit: %lld rows, %lld nonzero coefficients (%.1f per row)", (long long)rows,
+            (long long)nnz, rows ? (double)nnz / (double)rows : 0.0);
+    a2d_fault_point("fit:joined");
+  }
+
+  /* ---- the linear datamodeling score ---- */
+  if (c.lds_subsets > 0) A2D_TRY(a2d_lds_run(ctx, c.lds_subsets, c.lds_seeds, c.seed));
+cleanup:
+  free(blocks);
+  setup_free(&f);
+  return err;
+}
