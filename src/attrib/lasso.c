@@ -121,6 +121,9 @@ struct a2d_lasso_solver {
   int64_t nstrong;
   int64_t *act_index; /* output buffers of a2d_lasso_active */
   double *act_value;
+  double *grad_active; /* compact gradient of the active set */
+  double *block;       /* compact Gram block of the active set */
+  int64_t block_cap;
   double lambda_prev; /* last lambda solved, or < 0 before the first */
   int64_t updates;
 };
@@ -138,6 +141,7 @@ a2d_err a2d_lasso_solver_create(const a2d_lasso_design *d, double tol, a2d_lasso
   A2D_TRY(A2D_CALLOC(s->strong, d->n));
   A2D_TRY(A2D_CALLOC(s->act_index, d->n));
   A2D_TRY(A2D_CALLOC(s->act_value, d->n));
+  A2D_TRY(A2D_CALLOC(s->grad_active, d->n));
   *out = s;
   return A2D_OK;
 cleanup:
@@ -153,6 +157,8 @@ void a2d_lasso_solver_destroy(a2d_lasso_solver **s) {
   free((*s)->strong);
   free((*s)->act_index);
   free((*s)->act_value);
+  free((*s)->grad_active);
+  free((*s)->block);
   free(*s);
   *s = NULL;
 }
@@ -168,49 +174,14 @@ void a2d_lasso_start(a2d_lasso_solver *s, const double *c, double yy) {
   s->lambda_prev = -1.0;
 }
 
-/* Rebuild the increasing strong list from the flags. */
+/* Rebuild the increasing working-set list from the flags. */
 static void collect_strong(a2d_lasso_solver *s) {
   s->nstrong = 0;
   for (int64_t j = 0; j < s->d->n; j++)
     if (s->in_strong[j]) s->strong[s->nstrong++] = j;
 }
 
-/*
- * Coordinate-descent sweeps over the strong set until no coordinate moves the
- * objective by more than tol * yy; grad stays exact on the strong set.
- */
-static a2d_err sweep_strong(a2d_lasso_solver *s, double lambda) {
-  const int64_t n = s->d->n, ns = s->nstrong;
-  const double *G = s->d->gram;
-  const double limit = s->tol * (s->yy > 0 ? s->yy : 1.0);
-  double *theta = s->theta, *grad = s->grad;
-  const int64_t *S = s->strong;
-  for (int sweep = 0; sweep < LASSO_MAX_SWEEPS; sweep++) {
-    double biggest = 0.0;
-    for (int64_t a = 0; a < ns; a++) {
-      const int64_t j = S[a];
-      const double gjj = G[j * n + j];
-      if (gjj <= 0.0) continue; /* a point in every model or in none: no information */
-      const double z = grad[j] + gjj * theta[j];
-      const double shrunk = fabs(z) > lambda ? (z > 0 ? z - lambda : z + lambda) / gjj : 0.0;
-      const double delta = shrunk - theta[j];
-      if (delta == 0.0) continue;
-      theta[j] = shrunk;
-      s->updates++;
-      const double *row = G + j * n;
-      for (int64_t b = 0; b < ns; b++) grad[S[b]] -= delta * row[S[b]];
-      const double moved = gjj * delta * delta;
-      if (moved > biggest) biggest = moved;
-    }
-    if (biggest <= limit) return A2D_OK;
-  }
-  return A2D_ERROR(A2D_ERR_INTERNAL,
-                   "LASSO coordinate descent did not converge in %d sweeps at "
-                   "lambda %g",
-                   LASSO_MAX_SWEEPS, lambda);
-}
-
-/* grad = c - G theta over all n coordinates (theta is zero outside the strong set). */
+/* grad = c - G theta over all n coordinates (theta is zero outside the working set). */
 static void full_gradient(a2d_lasso_solver *s) {
   const int64_t n = s->d->n;
   memcpy(s->grad, s->c, (size_t)n * sizeof(double));
@@ -220,24 +191,73 @@ static void full_gradient(a2d_lasso_solver *s) {
   }
 }
 
+/*
+ * Coordinate descent on the working set alone until no coordinate moves the
+ * objective by more than tol * yy, on a compact copy of its Gram block so
+ * that each update is one contiguous axpy.  Updates theta; grad goes stale.
+ */
+static a2d_err solve_working_set(a2d_lasso_solver *s, double lambda) {
+  const int64_t n = s->d->n, na = s->nstrong, *work = s->strong;
+  const double limit = s->tol * (s->yy > 0 ? s->yy : 1.0);
+  if (na * na > s->block_cap) {
+    free(s->block);
+    s->block = NULL;
+    s->block_cap = 0;
+    A2D_CHECK(A2D_CALLOC(s->block, na * na));
+    s->block_cap = na * na;
+  }
+  double *GA = s->block, *th = s->act_value, *gr = s->grad_active;
+  for (int64_t a = 0; a < na; a++) {
+    const double *row = s->d->gram + work[a] * n;
+    for (int64_t b = 0; b < na; b++) GA[a * na + b] = row[work[b]];
+    th[a] = s->theta[work[a]];
+    gr[a] = s->grad[work[a]];
+  }
+  for (int sweeps = 0;; sweeps++) {
+    if (sweeps == LASSO_MAX_SWEEPS)
+      return A2D_ERROR(A2D_ERR_INTERNAL,
+                       "LASSO coordinate descent did not converge in %d sweeps at lambda %g",
+                       LASSO_MAX_SWEEPS, lambda);
+    double biggest = 0.0;
+    for (int64_t a = 0; a < na; a++) {
+      const double gjj = GA[a * na + a];
+      if (gjj <= 0.0) continue; /* a point in every model or in none: no information */
+      const double z = gr[a] + gjj * th[a];
+      const double shrunk = fabs(z) > lambda ? (z > 0 ? z - lambda : z + lambda) / gjj : 0.0;
+      const double delta = shrunk - th[a];
+      if (delta == 0.0) continue;
+      th[a] = shrunk;
+      s->updates++;
+      const double *row = GA + a * na;
+      for (int64_t b = 0; b < na; b++) gr[b] -= delta * row[b];
+      if (gjj * delta * delta > biggest) biggest = gjj * delta * delta;
+    }
+    if (biggest <= limit) break;
+  }
+  for (int64_t a = 0; a < na; a++) s->theta[work[a]] = th[a];
+  return A2D_OK;
+}
+
+/* Add to the working set every j outside it whose KKT condition |grad_j| <= lambda fails. */
+static int64_t add_violators(a2d_lasso_solver *s, double lambda) {
+  int64_t added = 0;
+  for (int64_t j = 0; j < s->d->n; j++)
+    if (!s->in_strong[j] && fabs(s->grad[j]) > lambda) s->in_strong[j] = 1, added++;
+  if (added) collect_strong(s);
+  return added;
+}
+
 a2d_err a2d_lasso_solve(a2d_lasso_solver *s, double lambda) {
   const int64_t n = s->d->n;
-  double previous = s->lambda_prev >= 0 ? s->lambda_prev : a2d_lasso_lambda_max(s->d, s->c);
-  /* Strong rule: keep the active set and every j with |grad_j| >= 2 lambda - previous. */
-  const double cut = 2.0 * lambda - previous;
-  for (int64_t j = 0; j < n; j++)
-    if (s->theta[j] != 0.0 || fabs(s->grad[j]) >= cut) s->in_strong[j] = 1;
+  /* Working set: the nonzeros of the last solution, then every KKT violator
+     (grad is exact here: the last solve, or the start, left it so). */
+  for (int64_t j = 0; j < n; j++) s->in_strong[j] = s->theta[j] != 0.0;
   collect_strong(s);
-  for (;;) {
-    A2D_CHECK(sweep_strong(s, lambda));
+  add_violators(s, lambda);
+  do {
+    A2D_CHECK(solve_working_set(s, lambda));
     full_gradient(s);
-    /* KKT: outside the strong set theta_j = 0 is optimal iff |grad_j| <= lambda. */
-    int64_t violations = 0;
-    for (int64_t j = 0; j < n; j++)
-      if (!s->in_strong[j] && fabs(s->grad[j]) > lambda) s->in_strong[j] = 1, violations++;
-    if (!violations) break;
-    collect_strong(s);
-  }
+  } while (add_violators(s, lambda));
   s->lambda_prev = lambda;
   return A2D_OK;
 }
