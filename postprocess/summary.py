@@ -25,11 +25,17 @@ def main(path):
               f" layout {int(f.attrs['a2d_layout'])}, created {text(f.attrs['created'])},"
               f" last run on {int(f.attrs.get('ranks', 0))} ranks")
         print("\nstages:")
-        for name, group in f.get("stages", {}).items():
+        stages = sorted(f.get("stages", {}).items(), key=lambda kv: text(kv[1].attrs.get("started", b"")))
+        for name, group in stages:  # in the order they ran
             a = group.attrs
             seconds = f"{float(a['seconds']):.1f} s" if "seconds" in a else "-"
             print(f"  {name:12s} {text(a.get('state', b'?')):9s} {seconds:>9s}"
                   f"  on {int(a.get('ranks', 0))} ranks, finished {text(a.get('finished', b'-'))}")
+        if "datamodel" in f and "lds_train_mean" in f["datamodel"].attrs:
+            d = f["datamodel"].attrs
+            print(f"\ndatamodels: {text(d['output'])}, {int(d['nnz'])} coefficients,"
+                  f" LDS {float(d['lds_train_mean']):.4f} (training targets),"
+                  f" {float(d['lds_val_mean']):.4f} (validation targets)")
         print("\ndatasets:")
 
         def show(name, obj):
