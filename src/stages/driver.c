@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "a2d/parallel.h"
@@ -196,12 +197,19 @@ a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
   snprintf(fault, sizeof fault, "%s:before-complete", stage->name);
   a2d_fault_point(fault);
   double seconds = a2d_now() - t0;
+  /* Peak resident memory of the largest rank so far (Linux reports kB). */
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  long peak = usage.ru_maxrss, largest = 0;
+  MPI_Allreduce(&peak, &largest, 1, MPI_LONG, MPI_MAX, ctx->comm);
   iso_now(now_text, sizeof now_text);
   A2D_TRY(a2d_store_set_string(ctx->store, group, "finished", now_text));
   A2D_TRY(a2d_store_set_real(ctx->store, group, "seconds", seconds));
+  A2D_TRY(a2d_store_set_real(ctx->store, group, "peak_memory_mib", (double)largest / 1024.0));
   A2D_TRY(a2d_store_set_string(ctx->store, group, "state", "complete"));
   A2D_TRY(a2d_store_flush(ctx->store));
-  a2d_log("%s: complete in %.1f s", stage->name, seconds);
+  a2d_log("%s: complete in %.1f s, peak memory %.0f MiB per rank", stage->name, seconds,
+          (double)largest / 1024.0);
 cleanup:
   free(config);
   return err;
