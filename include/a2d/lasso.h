@@ -61,8 +61,9 @@ double a2d_lasso_lambda_max(const a2d_lasso_design *d, const double *c);
 typedef struct a2d_lasso_solver a2d_lasso_solver;
 
 /*
- * A solver for one target at a time.  tol: a sweep has converged when no
- * coordinate moved the objective by more than tol * yy.
+ * A solver for one target at a time.  tol: the sweeps over the working set
+ * stop when no coordinate lowers the objective by more than tol x yy
+ * (a2d_lasso_gap certifies the accuracy reached).
  */
 a2d_err a2d_lasso_solver_create(const a2d_lasso_design *d, double tol, a2d_lasso_solver **out);
 void a2d_lasso_solver_destroy(a2d_lasso_solver **s);
@@ -79,6 +80,9 @@ void a2d_lasso_active(a2d_lasso_solver *s, const int64_t **index, const double *
 
 /* The objective (1/2m)||yc - Xc theta||^2 + lambda ||theta||_1 of the current theta. */
 double a2d_lasso_objective(const a2d_lasso_solver *s, double lambda);
+
+/* Duality gap of the current theta at lambda (after a2d_lasso_solve), and its objective. */
+double a2d_lasso_gap(const a2d_lasso_solver *s, double lambda, double *primal);
 
 /* Coordinate updates performed since creation (for benchmarks). */
 int64_t a2d_lasso_updates(const a2d_lasso_solver *s);

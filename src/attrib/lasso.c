@@ -196,9 +196,8 @@ static void full_gradient(a2d_lasso_solver *s) {
  * objective by more than tol * yy, on a compact copy of its Gram block so
  * that each update is one contiguous axpy.  Updates theta; grad goes stale.
  */
-static a2d_err solve_working_set(a2d_lasso_solver *s, double lambda) {
+static a2d_err solve_working_set(a2d_lasso_solver *s, double lambda, double limit) {
   const int64_t n = s->d->n, na = s->nstrong, *work = s->strong;
-  const double limit = s->tol * (s->yy > 0 ? s->yy : 1.0);
   if (na * na > s->block_cap) {
     free(s->block);
     s->block = NULL;
@@ -247,6 +246,25 @@ static int64_t add_violators(a2d_lasso_solver *s, double lambda) {
   return added;
 }
 
+double a2d_lasso_gap(const a2d_lasso_solver *s, double lambda, double *primal) {
+  /* With R = yc - Xc theta: |R|^2/m = yy - c.theta - g.theta, R.yc/m = yy - c.theta,
+     Xc^T R / m = g.  The dual point R/m scaled into feasibility gives the gap. */
+  double ct = 0.0, gt = 0.0, l1 = 0.0, dual_norm = 0.0;
+  for (int64_t a = 0; a < s->nstrong; a++) {
+    const int64_t j = s->strong[a];
+    ct += s->c[j] * s->theta[j];
+    gt += s->grad[j] * s->theta[j];
+    l1 += fabs(s->theta[j]);
+  }
+  for (int64_t j = 0; j < s->d->n; j++)
+    if (fabs(s->grad[j]) > dual_norm) dual_norm = fabs(s->grad[j]);
+  const double r2 = s->yy - ct - gt, ry = s->yy - ct;
+  const double k = dual_norm > lambda ? lambda / dual_norm : 1.0;
+  *primal = 0.5 * r2 + lambda * l1;
+  double gap = 0.5 * r2 * (1.0 + k * k) + lambda * l1 - k * ry;
+  return gap > 0 ? gap : 0.0;
+}
+
 a2d_err a2d_lasso_solve(a2d_lasso_solver *s, double lambda) {
   const int64_t n = s->d->n;
   /* Working set: the nonzeros of the last solution, then every KKT violator
@@ -254,8 +272,9 @@ a2d_err a2d_lasso_solve(a2d_lasso_solver *s, double lambda) {
   for (int64_t j = 0; j < n; j++) s->in_strong[j] = s->theta[j] != 0.0;
   collect_strong(s);
   add_violators(s, lambda);
+  const double limit = s->tol * (s->yy > 0 ? s->yy : 1.0);
   do {
-    A2D_CHECK(solve_working_set(s, lambda));
+    A2D_CHECK(solve_working_set(s, lambda, limit));
     full_gradient(s);
   } while (add_violators(s, lambda));
   s->lambda_prev = lambda;
