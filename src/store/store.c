@@ -404,79 +404,43 @@ a2d_err a2d_store_shape(a2d_store *st, const char *path, int *rank, int64_t dims
   return A2D_OK;
 }
 
-/* Read or write rows [row0, row0+nrows) collectively. */
-static a2d_err transfer_rows(a2d_store *st, const char *path, a2d_dtype type, int64_t row0,
-                             int64_t nrows, void *buf, int write) {
-  a2d_err err = A2D_OK;
-  hid_t dset = H5I_INVALID_HID, fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
-  hid_t dxpl = H5I_INVALID_HID;
-  hsize_t dims[8], start[8] = {0}, count[8];
-  int rank;
-  A2D_TRY(open_dataset(st, path, 1, type, &dset, &rank, dims));
-  if (row0 < 0 || nrows < 0 || (hsize_t)(row0 + nrows) > dims[0])
-    A2D_FAIL(A2D_ERR_DATA, "%s: dataset %s has %llu rows; rows %lld..%lld requested", st->path,
-             path, (unsigned long long)dims[0], (long long)row0, (long long)(row0 + nrows));
-  fspace = H5Dget_space(dset);
-  for (int i = 0; i < rank; i++) count[i] = dims[i];
-  start[0] = (hsize_t)row0;
-  count[0] = (hsize_t)nrows;
-  mspace = H5Screate_simple(rank, count, NULL);
-  if (nrows == 0) {
-    H5Sselect_none(fspace);
-    H5Sselect_none(mspace);
-  } else {
-    H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
-  }
-  dxpl = H5Pcreate(H5P_DATASET_XFER);
-  H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
-  errno = 0;
-  herr_t rc = write ? H5Dwrite(dset, mem_type(type), mspace, fspace, dxpl, buf)
-                    : H5Dread(dset, mem_type(type), mspace, fspace, dxpl, buf);
-  err = AGREE(st->comm, rc >= 0, A2D_ERR_IO, "%s: %s dataset %s failed%s", st->path,
-              write ? "writing" : "reading", path, write ? " (disk full?)" : "");
-cleanup:
-  if (dxpl >= 0) H5Pclose(dxpl);
-  if (mspace >= 0) H5Sclose(mspace);
-  if (fspace >= 0) H5Sclose(fspace);
-  if (dset >= 0) H5Dclose(dset);
-  return err;
-}
-
-a2d_err a2d_store_write_rows(a2d_store *st, const char *path, a2d_dtype type, int64_t row0,
-                             int64_t nrows, const void *buf) {
-  A2D_CHECK(transfer_rows(st, path, type, row0, nrows, (void *)buf, 1));
-  return A2D_OK;
-}
-
-a2d_err a2d_store_read_rows(a2d_store *st, const char *path, a2d_dtype type, int64_t row0,
-                            int64_t nrows, void *buf) {
-  A2D_CHECK(transfer_rows(st, path, type, row0, nrows, buf, 0));
-  return A2D_OK;
-}
-
-/* Read a hyperslab; collective (all ranks agree on the outcome) or this rank alone. */
-static a2d_err read_hyperslab(a2d_store *st, const char *path, a2d_dtype type, int rank,
-                              const int64_t *start, const int64_t *count, void *buf,
-                              int collective) {
+/*
+ * Move the block start[i] .. start[i] + count[i] of a dataset to or from buf.
+ * With rows_only, start and count give the first dimension and the block
+ * spans the others.  A collective transfer always takes part in the I/O (with
+ * an empty selection when this rank's request is out of bounds) and all ranks
+ * agree on the outcome; an independent one (reads only) fails alone.
+ */
+static a2d_err transfer(a2d_store *st, const char *path, a2d_dtype type, int want_rank,
+                        int rows_only, const int64_t *start, const int64_t *count, void *buf,
+                        int write, int collective) {
   a2d_err err = A2D_OK;
   hid_t dset = H5I_INVALID_HID, fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
   hid_t dxpl = H5I_INVALID_HID;
   hsize_t dims[8], hstart[8], hcount[8];
-  int drank, empty = 0;
-  A2D_TRY(open_dataset(st, path, 1, type, &dset, &drank, dims));
-  if (drank != rank)
-    A2D_FAIL(A2D_ERR_DATA, "%s: dataset %s has %d dimensions, expected %d", st->path, path, drank,
-             rank);
-  for (int i = 0; i < rank; i++) {
-    if (start[i] < 0 || count[i] < 0 || (hsize_t)(start[i] + count[i]) > dims[i])
-      A2D_FAIL(A2D_ERR_DATA, "%s: dataset %s: block %lld..%lld of dimension %d is outside 0..%llu",
-               st->path, path, (long long)start[i], (long long)(start[i] + count[i]), i + 1,
-               (unsigned long long)dims[i]);
-    hstart[i] = (hsize_t)start[i];
-    hcount[i] = (hsize_t)count[i];
-    empty |= count[i] == 0;
+  int rank = 0, empty = 0;
+  a2d_err bad = open_dataset(st, path, 1, type, &dset, &rank, dims);
+  if (!bad && !rows_only && rank != want_rank)
+    bad = A2D_ERROR(A2D_ERR_DATA, "%s: dataset %s has %d dimensions, expected %d", st->path, path,
+                    rank, want_rank);
+  for (int i = 0; !bad && i < rank; i++) {
+    int64_t s0 = i == 0 || !rows_only ? start[i] : 0;
+    int64_t c0 = i == 0 || !rows_only ? count[i] : (int64_t)dims[i];
+    if (s0 < 0 || c0 < 0 || (hsize_t)(s0 + c0) > dims[i])
+      bad = A2D_ERROR(A2D_ERR_DATA, "%s: dataset %s: %lld..%lld of dimension %d is outside 0..%llu",
+                      st->path, path, (long long)s0, (long long)(s0 + c0), i + 1,
+                      (unsigned long long)dims[i]);
+    hstart[i] = (hsize_t)s0;
+    hcount[i] = (hsize_t)c0;
+    empty |= c0 == 0;
+  }
+  if (bad && (!collective || dset < 0)) {
+    /* Nothing to take part in: the dataset is missing everywhere, or we are alone. */
+    err = collective ? a2d_agree(st->comm, bad) : bad;
+    goto cleanup;
   }
   fspace = H5Dget_space(dset);
+  if (bad) empty = 1, hcount[0] = 0;
   mspace = H5Screate_simple(rank, hcount, NULL);
   if (empty) {
     H5Sselect_none(fspace);
@@ -487,11 +451,12 @@ static a2d_err read_hyperslab(a2d_store *st, const char *path, a2d_dtype type, i
   dxpl = H5Pcreate(H5P_DATASET_XFER);
   H5Pset_dxpl_mpio(dxpl, collective ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT);
   errno = 0;
-  herr_t rc = H5Dread(dset, mem_type(type), mspace, fspace, dxpl, buf);
-  if (collective)
-    err = AGREE(st->comm, rc >= 0, A2D_ERR_IO, "%s: reading dataset %s failed", st->path, path);
-  else if (rc < 0)
-    err = H5_FAIL(A2D_ERR_IO, "%s: reading dataset %s failed", st->path, path);
+  herr_t rc = write ? H5Dwrite(dset, mem_type(type), mspace, fspace, dxpl, buf)
+                    : H5Dread(dset, mem_type(type), mspace, fspace, dxpl, buf);
+  if (!bad && rc < 0)
+    bad = H5_FAIL(A2D_ERR_IO, "%s: %s dataset %s failed%s", st->path, write ? "writing" : "reading",
+                  path, write ? " (disk full?)" : "");
+  err = collective ? a2d_agree(st->comm, bad) : bad;
 cleanup:
   if (dxpl >= 0) H5Pclose(dxpl);
   if (mspace >= 0) H5Sclose(mspace);
@@ -500,15 +465,27 @@ cleanup:
   return err;
 }
 
+a2d_err a2d_store_write_rows(a2d_store *st, const char *path, a2d_dtype type, int64_t row0,
+                             int64_t nrows, const void *buf) {
+  A2D_CHECK(transfer(st, path, type, 0, 1, &row0, &nrows, (void *)buf, 1, 1));
+  return A2D_OK;
+}
+
+a2d_err a2d_store_read_rows(a2d_store *st, const char *path, a2d_dtype type, int64_t row0,
+                            int64_t nrows, void *buf) {
+  A2D_CHECK(transfer(st, path, type, 0, 1, &row0, &nrows, buf, 0, 1));
+  return A2D_OK;
+}
+
 a2d_err a2d_store_read_block(a2d_store *st, const char *path, a2d_dtype type, int rank,
                              const int64_t *start, const int64_t *count, void *buf) {
-  A2D_CHECK(read_hyperslab(st, path, type, rank, start, count, buf, 1));
+  A2D_CHECK(transfer(st, path, type, rank, 0, start, count, buf, 0, 1));
   return A2D_OK;
 }
 
 a2d_err a2d_store_read_local(a2d_store *st, const char *path, a2d_dtype type, int rank,
                              const int64_t *start, const int64_t *count, void *buf) {
-  A2D_CHECK(read_hyperslab(st, path, type, rank, start, count, buf, 0));
+  A2D_CHECK(transfer(st, path, type, rank, 0, start, count, buf, 0, 0));
   return A2D_OK;
 }
 
