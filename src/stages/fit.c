@@ -240,7 +240,7 @@ static a2d_err fit_row(const fit_config *c, const fit_setup *f, a2d_lasso_solver
                        const double *cvec, double yy, double ybar, const double *yval, int64_t row,
                        block_result *r, row_scratch *s) {
   const double lmax = a2d_lasso_lambda_max(&f->design, cvec);
-  double best = INFINITY, best_lambda = lmax, best_b = ybar;
+  double best = INFINITY, best_lambda = lmax;
   int64_t best_count = 0, since_best = 0;
   a2d_lasso_start(solver, cvec, yy);
   for (int64_t k = 0; k < c->path_length && lmax > 0; k++) {
@@ -253,7 +253,7 @@ static a2d_err fit_row(const fit_config *c, const fit_setup *f, a2d_lasso_solver
     const double b = intercept(f, ybar, idx, val, count);
     const double mse = val_error(f, yval, idx, val, count, b);
     if (mse < best) {
-      best = mse, best_lambda = lambda, best_b = b, best_count = count, since_best = 0;
+      best = mse, best_lambda = lambda, best_count = count, since_best = 0;
       memcpy(s->best_idx, idx, (size_t)count * sizeof(int64_t));
       memcpy(s->best_val, val, (size_t)count * sizeof(double));
     } else if (c->patience > 0 && ++since_best >= c->patience) {
@@ -268,7 +268,6 @@ static a2d_err fit_row(const fit_config *c, const fit_setup *f, a2d_lasso_solver
   r->val_mse[row] = best;
   r->val_mse_topk[row] =
       kept == best_count ? best : val_error(f, yval, s->top_idx, s->top_val, kept, b_top);
-  (void)best_b;
   A2D_CHECK(result_append(r, row, s->top_idx, s->top_val, kept));
   return A2D_OK;
 }
