@@ -143,24 +143,27 @@ static a2d_err check_forget(const a2d_attribution *A, const int64_t *forget, int
   return A2D_OK;
 }
 
+/* out = offset + sign * (the last product), over this rank's rows. */
+static a2d_err combine(a2d_attribution *A, const double *offset, double sign, double *out) {
+  const PetscScalar *p;
+  A2D_CHECK_PETSC(VecGetArrayRead(A->product, &p));
+  for (int64_t r = 0; r < A->row1 - A->row0; r++) out[r] = offset[r] + sign * p[r];
+  A2D_CHECK_PETSC(VecRestoreArrayRead(A->product, &p));
+  return A2D_OK;
+}
+
 a2d_err a2d_attribution_predict_direct(a2d_attribution *A, const uint8_t *subset,
                                        const int64_t *forget, int64_t nforget, double *out) {
-  const PetscScalar *p;
   A2D_CHECK(check_forget(A, forget, nforget));
   A2D_CHECK(multiply_indicator(A, subset, 1, forget, nforget, 0));
-  A2D_CHECK_PETSC(VecGetArrayRead(A->product, &p));
-  for (int64_t r = 0; r < A->row1 - A->row0; r++) out[r] = p[r] + A->intercept[r];
-  A2D_CHECK_PETSC(VecRestoreArrayRead(A->product, &p));
+  A2D_CHECK(combine(A, A->intercept, 1.0, out));
   return A2D_OK;
 }
 
 a2d_err a2d_attribution_predict_anchored(a2d_attribution *A, const double *base,
                                          const int64_t *forget, int64_t nforget, double *out) {
-  const PetscScalar *p;
   A2D_CHECK(check_forget(A, forget, nforget));
   A2D_CHECK(multiply_indicator(A, NULL, 0, forget, nforget, 1));
-  A2D_CHECK_PETSC(VecGetArrayRead(A->product, &p));
-  for (int64_t r = 0; r < A->row1 - A->row0; r++) out[r] = base[r] - p[r];
-  A2D_CHECK_PETSC(VecRestoreArrayRead(A->product, &p));
+  A2D_CHECK(combine(A, base, -1.0, out));
   return A2D_OK;
 }
