@@ -16,8 +16,8 @@
  * co-occurrence counts, so it is the same bit for bit however it is shared
  * out.  Each target is solved along a decreasing lambda path with warm starts
  * by coordinate descent in covariance form (glmnet's "covariance updates",
- * Friedman, Hastie and Tibshirani 2010) on the strong-rule set (Tibshirani et
- * al. 2012), with a full KKT check at every lambda.
+ * Friedman, Hastie and Tibshirani 2010) on a working set: the last nonzeros
+ * plus every KKT violator, grown until a full KKT check finds none.
  *
  *   a2d_lasso_design D;
  *   A2D_CHECK(a2d_lasso_design_create(comm, masks, m, n, &D));
@@ -83,8 +83,5 @@ double a2d_lasso_objective(const a2d_lasso_solver *s, double lambda);
 
 /* Duality gap of the current theta at lambda (after a2d_lasso_solve), and its objective. */
 double a2d_lasso_gap(const a2d_lasso_solver *s, double lambda, double *primal);
-
-/* Coordinate updates performed since creation (for benchmarks). */
-int64_t a2d_lasso_updates(const a2d_lasso_solver *s);
 
 #endif

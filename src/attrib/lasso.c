@@ -1,7 +1,7 @@
 /*
  * lasso.c - multi-target LASSO on a shared 0/1 design (a2d/lasso.h):
  * the exact centred Gram matrix, and a path solver by coordinate descent in
- * covariance form on strong-rule sets with KKT checks.
+ * covariance form on working sets grown by KKT checks.
  */
 #include "a2d/lasso.h"
 
@@ -114,18 +114,16 @@ struct a2d_lasso_solver {
   double tol;
   const double *c; /* this target's X^T yc / m */
   double yy;
-  double *theta;      /* n coefficients */
-  double *grad;       /* n: c - G theta (the negative gradient of the smooth part) */
-  uint8_t *in_strong; /* n flags */
-  int64_t *strong;    /* the strong set, increasing */
-  int64_t nstrong;
+  double *theta;    /* n coefficients */
+  double *grad;     /* n: c - G theta (the negative gradient of the smooth part) */
+  uint8_t *in_work; /* n flags */
+  int64_t *work;    /* the working set, increasing */
+  int64_t nwork;
   int64_t *act_index; /* output buffers of a2d_lasso_active */
   double *act_value;
   double *grad_active; /* compact gradient of the active set */
   double *block;       /* compact Gram block of the active set */
   int64_t block_cap;
-  double lambda_prev; /* last lambda solved, or < 0 before the first */
-  int64_t updates;
 };
 
 a2d_err a2d_lasso_solver_create(const a2d_lasso_design *d, double tol, a2d_lasso_solver **out) {
@@ -137,8 +135,8 @@ a2d_err a2d_lasso_solver_create(const a2d_lasso_design *d, double tol, a2d_lasso
   s->tol = tol;
   A2D_TRY(A2D_CALLOC(s->theta, d->n));
   A2D_TRY(A2D_CALLOC(s->grad, d->n));
-  A2D_TRY(A2D_CALLOC(s->in_strong, d->n));
-  A2D_TRY(A2D_CALLOC(s->strong, d->n));
+  A2D_TRY(A2D_CALLOC(s->in_work, d->n));
+  A2D_TRY(A2D_CALLOC(s->work, d->n));
   A2D_TRY(A2D_CALLOC(s->act_index, d->n));
   A2D_TRY(A2D_CALLOC(s->act_value, d->n));
   A2D_TRY(A2D_CALLOC(s->grad_active, d->n));
@@ -153,8 +151,8 @@ void a2d_lasso_solver_destroy(a2d_lasso_solver **s) {
   if (!*s) return;
   free((*s)->theta);
   free((*s)->grad);
-  free((*s)->in_strong);
-  free((*s)->strong);
+  free((*s)->in_work);
+  free((*s)->work);
   free((*s)->act_index);
   free((*s)->act_value);
   free((*s)->grad_active);
@@ -165,28 +163,27 @@ void a2d_lasso_solver_destroy(a2d_lasso_solver **s) {
 
 void a2d_lasso_start(a2d_lasso_solver *s, const double *c, double yy) {
   const int64_t n = s->d->n;
-  for (int64_t i = 0; i < s->nstrong; i++) s->theta[s->strong[i]] = 0.0;
-  memset(s->in_strong, 0, (size_t)n);
-  s->nstrong = 0;
+  for (int64_t i = 0; i < s->nwork; i++) s->theta[s->work[i]] = 0.0;
+  memset(s->in_work, 0, (size_t)n);
+  s->nwork = 0;
   memcpy(s->grad, c, (size_t)n * sizeof(double));
   s->c = c;
   s->yy = yy;
-  s->lambda_prev = -1.0;
 }
 
 /* Rebuild the increasing working-set list from the flags. */
-static void collect_strong(a2d_lasso_solver *s) {
-  s->nstrong = 0;
+static void collect_work(a2d_lasso_solver *s) {
+  s->nwork = 0;
   for (int64_t j = 0; j < s->d->n; j++)
-    if (s->in_strong[j]) s->strong[s->nstrong++] = j;
+    if (s->in_work[j]) s->work[s->nwork++] = j;
 }
 
 /* grad = c - G theta over all n coordinates (theta is zero outside the working set). */
 static void full_gradient(a2d_lasso_solver *s) {
   const int64_t n = s->d->n;
   memcpy(s->grad, s->c, (size_t)n * sizeof(double));
-  for (int64_t a = 0; a < s->nstrong; a++) {
-    const int64_t k = s->strong[a];
+  for (int64_t a = 0; a < s->nwork; a++) {
+    const int64_t k = s->work[a];
     if (s->theta[k] != 0.0) cblas_daxpy((int)n, -s->theta[k], s->d->gram + k * n, 1, s->grad, 1);
   }
 }
@@ -197,7 +194,7 @@ static void full_gradient(a2d_lasso_solver *s) {
  * that each update is one contiguous axpy.  Updates theta; grad goes stale.
  */
 static a2d_err solve_working_set(a2d_lasso_solver *s, double lambda, double limit) {
-  const int64_t n = s->d->n, na = s->nstrong, *work = s->strong;
+  const int64_t n = s->d->n, na = s->nwork, *work = s->work;
   if (na * na > s->block_cap) {
     free(s->block);
     s->block = NULL;
@@ -226,7 +223,6 @@ static a2d_err solve_working_set(a2d_lasso_solver *s, double lambda, double limi
       const double delta = shrunk - th[a];
       if (delta == 0.0) continue;
       th[a] = shrunk;
-      s->updates++;
       const double *row = GA + a * na;
       for (int64_t b = 0; b < na; b++) gr[b] -= delta * row[b];
       if (gjj * delta * delta > biggest) biggest = gjj * delta * delta;
@@ -241,8 +237,8 @@ static a2d_err solve_working_set(a2d_lasso_solver *s, double lambda, double limi
 static int64_t add_violators(a2d_lasso_solver *s, double lambda) {
   int64_t added = 0;
   for (int64_t j = 0; j < s->d->n; j++)
-    if (!s->in_strong[j] && fabs(s->grad[j]) > lambda) s->in_strong[j] = 1, added++;
-  if (added) collect_strong(s);
+    if (!s->in_work[j] && fabs(s->grad[j]) > lambda) s->in_work[j] = 1, added++;
+  if (added) collect_work(s);
   return added;
 }
 
@@ -250,8 +246,8 @@ double a2d_lasso_gap(const a2d_lasso_solver *s, double lambda, double *primal) {
   /* With R = yc - Xc theta: |R|^2/m = yy - c.theta - g.theta, R.yc/m = yy - c.theta,
      Xc^T R / m = g.  The dual point R/m scaled into feasibility gives the gap. */
   double ct = 0.0, gt = 0.0, l1 = 0.0, dual_norm = 0.0;
-  for (int64_t a = 0; a < s->nstrong; a++) {
-    const int64_t j = s->strong[a];
+  for (int64_t a = 0; a < s->nwork; a++) {
+    const int64_t j = s->work[a];
     ct += s->c[j] * s->theta[j];
     gt += s->grad[j] * s->theta[j];
     l1 += fabs(s->theta[j]);
@@ -269,23 +265,22 @@ a2d_err a2d_lasso_solve(a2d_lasso_solver *s, double lambda) {
   const int64_t n = s->d->n;
   /* Working set: the nonzeros of the last solution, then every KKT violator
      (grad is exact here: the last solve, or the start, left it so). */
-  for (int64_t j = 0; j < n; j++) s->in_strong[j] = s->theta[j] != 0.0;
-  collect_strong(s);
+  for (int64_t j = 0; j < n; j++) s->in_work[j] = s->theta[j] != 0.0;
+  collect_work(s);
   add_violators(s, lambda);
   const double limit = s->tol * (s->yy > 0 ? s->yy : 1.0);
   do {
     A2D_CHECK(solve_working_set(s, lambda, limit));
     full_gradient(s);
   } while (add_violators(s, lambda));
-  s->lambda_prev = lambda;
   return A2D_OK;
 }
 
 void a2d_lasso_active(a2d_lasso_solver *s, const int64_t **index, const double **value,
                       int64_t *count) {
   int64_t k = 0;
-  for (int64_t a = 0; a < s->nstrong; a++) {
-    const int64_t j = s->strong[a];
+  for (int64_t a = 0; a < s->nwork; a++) {
+    const int64_t j = s->work[a];
     if (s->theta[j] != 0.0) s->act_index[k] = j, s->act_value[k++] = s->theta[j];
   }
   *index = s->act_index;
@@ -296,15 +291,11 @@ void a2d_lasso_active(a2d_lasso_solver *s, const int64_t **index, const double *
 double a2d_lasso_objective(const a2d_lasso_solver *s, double lambda) {
   /* (1/2) theta^T G theta - c^T theta + yy/2 with G theta = c - grad. */
   double ct = 0.0, gt = 0.0, l1 = 0.0;
-  for (int64_t a = 0; a < s->nstrong; a++) {
-    const int64_t j = s->strong[a];
+  for (int64_t a = 0; a < s->nwork; a++) {
+    const int64_t j = s->work[a];
     ct += s->c[j] * s->theta[j];
     gt += s->grad[j] * s->theta[j];
     l1 += fabs(s->theta[j]);
   }
   return 0.5 * s->yy - 0.5 * (ct + gt) + lambda * l1;
-}
-
-int64_t a2d_lasso_updates(const a2d_lasso_solver *s) {
-  return s->updates;
 }
