@@ -10,6 +10,7 @@
 #define A2D_PARALLEL_H
 
 #include <mpi.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "a2d/error.h"
@@ -44,6 +45,9 @@ void a2d_log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  * SIGKILL here, as a crash or a job time limit would.
  */
 void a2d_fault_point(const char *point);
+
+/* The current UTC time as ISO 8601 ("2026-11-25T12:00:00Z") into buf. */
+void a2d_utc_time(char *buf, size_t size);
 
 /* Seconds since an arbitrary fixed point (monotonic clock). */
 double a2d_now(void);

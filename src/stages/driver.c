@@ -138,13 +138,6 @@ static a2d_err mark_dependents_stale(a2d_context *ctx, const a2d_stage *stage) {
   return A2D_OK;
 }
 
-static void iso_now(char *buf, size_t size) {
-  time_t t = time(NULL);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /*
  * Decide what to do with `stage`: *skip when it is complete for this deck;
  * otherwise set ctx->resume when an interrupted run of the same keys left
@@ -180,7 +173,7 @@ a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
   }
 
   /* ---- begin: mark running, with the keys this run uses ---- */
-  iso_now(now_text, sizeof now_text);
+  a2d_utc_time(now_text, sizeof now_text);
   A2D_TRY(a2d_store_set_string(ctx->store, group, "state", "running"));
   A2D_TRY(a2d_store_set_string(ctx->store, group, "config", config));
   A2D_TRY(a2d_store_set_string(ctx->store, group, "started", now_text));
@@ -202,7 +195,7 @@ a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
   getrusage(RUSAGE_SELF, &usage);
   long peak = usage.ru_maxrss, largest = 0;
   MPI_Allreduce(&peak, &largest, 1, MPI_LONG, MPI_MAX, ctx->comm);
-  iso_now(now_text, sizeof now_text);
+  a2d_utc_time(now_text, sizeof now_text);
   A2D_TRY(a2d_store_set_string(ctx->store, group, "finished", now_text));
   A2D_TRY(a2d_store_set_real(ctx->store, group, "seconds", seconds));
   A2D_TRY(a2d_store_set_real(ctx->store, group, "peak_memory_mib", (double)largest / 1024.0));

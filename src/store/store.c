@@ -107,14 +107,6 @@ static int type_matches(hid_t dtype, a2d_dtype t) {
   return 0;
 }
 
-/* Current UTC time as ISO 8601. */
-static void iso_time(char *buf, size_t size) {
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /*
  * Collective outcome of a step that every rank performed: `local` is this
  * rank's error (raised with H5_FAIL where it failed); all ranks fail together.
@@ -215,7 +207,7 @@ a2d_err a2d_store_open(MPI_Comm comm, const char *path, a2d_store **out) {
     A2D_TRY(check_format(st));
   } else {
     char now[64];
-    iso_time(now, sizeof now);
+    a2d_utc_time(now, sizeof now);
     A2D_TRY(a2d_store_set_string(st, "/", "a2d_format", "a2d study file"));
     A2D_TRY(a2d_store_set_int(st, "/", "a2d_layout", A2D_STORE_LAYOUT));
     A2D_TRY(a2d_store_set_string(st, "/", "created", now));

@@ -73,3 +73,10 @@ void a2d_fault_point(const char *point) {
   const char *fault = getenv("A2D_FAULT");
   if (fault && !strcmp(fault, point)) raise(SIGKILL);
 }
+
+void a2d_utc_time(char *buf, size_t size) {
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
