@@ -41,6 +41,7 @@ typedef struct a2d_lasso_design {
   int64_t m, n;
   double *gram; /* n x n, row-major, symmetric */
   double *mean; /* n column means of X */
+  double *x;    /* X itself as doubles, m x n (for the X^T y GEMMs) */
 } a2d_lasso_design;
 
 /*

@@ -20,7 +20,7 @@ a2d_err a2d_lasso_design_create(MPI_Comm comm, const uint8_t *masks, int64_t m, 
                                 a2d_lasso_design *out) {
   a2d_err err = A2D_OK;
   int rank, size;
-  double *x = NULL, *sums = NULL;
+  double *x, *sums = NULL;
   int *counts = NULL, *displs = NULL;
   MPI_Datatype row_type = MPI_DATATYPE_NULL;
   memset(out, 0, sizeof *out);
@@ -35,7 +35,8 @@ a2d_err a2d_lasso_design_create(MPI_Comm comm, const uint8_t *masks, int64_t m, 
   out->n = n;
   A2D_TRY(A2D_CALLOC(out->gram, n * n));
   A2D_TRY(A2D_CALLOC(out->mean, n));
-  A2D_TRY(A2D_CALLOC(x, m * n));
+  A2D_TRY(A2D_CALLOC(out->x, m * n));
+  x = out->x;
   A2D_TRY(A2D_CALLOC(sums, n));
   for (int64_t v = 0; v < m; v++)
     for (int64_t j = 0; j < n; j++) {
@@ -69,7 +70,6 @@ a2d_err a2d_lasso_design_create(MPI_Comm comm, const uint8_t *masks, int64_t m, 
   MPI_Allgatherv(MPI_IN_PLACE, 0, row_type, out->gram, counts, displs, row_type, comm);
 cleanup:
   if (row_type != MPI_DATATYPE_NULL) MPI_Type_free(&row_type);
-  free(x);
   free(sums);
   free(counts);
   free(displs);
@@ -80,6 +80,7 @@ cleanup:
 void a2d_lasso_design_free(a2d_lasso_design *d) {
   free(d->gram);
   free(d->mean);
+  free(d->x);
   memset(d, 0, sizeof *d);
 }
 

@@ -53,7 +53,6 @@ typedef struct fit_setup {
   int64_t M, m, mv, n, nv, classes, per_target; /* per_target: rows per target (1 or C) */
   int64_t *fit_models, *val_models;
   uint8_t *xfit, *xval; /* m x n and mv x n masks */
-  double *xd;           /* xfit as doubles, for the X^T y GEMM */
   a2d_lasso_design design;
 } fit_setup;
 
@@ -62,7 +61,6 @@ static void setup_free(fit_setup *f) {
   free(f->val_models);
   free(f->xfit);
   free(f->xval);
-  free(f->xd);
   a2d_lasso_design_free(&f->design);
 }
 
@@ -118,10 +116,8 @@ static a2d_err setup_create(a2d_context *ctx, const fit_config *c, fit_setup *f)
   A2D_TRY(a2d_store_read_rows(ctx->store, "/ensemble/masks", A2D_U8, 0, f->M, masks));
   A2D_TRY(A2D_CALLOC(f->xfit, f->m * n));
   A2D_TRY(A2D_CALLOC(f->xval, f->mv * n));
-  A2D_TRY(A2D_CALLOC(f->xd, f->m * n));
   for (int64_t i = 0; i < f->m; i++) memcpy(f->xfit + i * n, masks + f->fit_models[i] * n, n);
   for (int64_t i = 0; i < f->mv; i++) memcpy(f->xval + i * n, masks + f->val_models[i] * n, n);
-  for (int64_t i = 0; i < f->m * n; i++) f->xd[i] = f->xfit[i];
   A2D_TRY(a2d_lasso_design_create(ctx->comm, f->xfit, f->m, n, &f->design));
 cleanup:
   free(masks);
@@ -326,7 +322,7 @@ static a2d_err fit_block(const fit_config *c, const fit_setup *f, a2d_lasso_solv
     yy[j] = ss / (double)m;
   }
   cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)n, (int)m, 1.0 / (double)m,
-              yc, (int)rows, f->xd, (int)n, 0.0, cmat, (int)n);
+              yc, (int)rows, f->design.x, (int)n, 0.0, cmat, (int)n);
 
   /* Each row's path. */
   for (int64_t j = 0; j < rows; j++) {
