@@ -279,10 +279,6 @@ static a2d_err read_block_outputs(a2d_context *ctx, const fit_config *c, const f
   return A2D_OK;
 }
 
-/* Read a block's outputs and fit it (this rank alone). */
-static a2d_err read_and_fit(a2d_context *ctx, const fit_config *c, const fit_setup *f,
-                            a2d_lasso_solver *solver, const block_id *b, float *y, block_result *r);
-
 /* Fit every row of block b from its outputs y (M x rows). */
 static a2d_err fit_block(const fit_config *c, const fit_setup *f, a2d_lasso_solver *solver,
                          const block_id *b, const float *y, block_result *r) {
@@ -344,6 +340,7 @@ cleanup:
   return err;
 }
 
+/* Read a block's outputs and fit it (this rank alone). */
 static a2d_err read_and_fit(a2d_context *ctx, const fit_config *c, const fit_setup *f,
                             a2d_lasso_solver *solver, const block_id *b, float *y,
                             block_result *r) {
