@@ -59,6 +59,13 @@ typedef struct a2d_section_spec {
   const char *name;
   const char *doc;
   const a2d_key_spec *keys; /* terminated by an entry with name == NULL */
+  /*
+   * Named entries: when non-NULL, any other key name (lower case, digits, _
+   * and -) is accepted as a user-chosen name whose value is checked against
+   * this spec (its `name` is what docs show, e.g. "<name>").  [forget] uses
+   * them: `shirts = class:6:50` declares a forget set called shirts.
+   */
+  const a2d_key_spec *named;
 } a2d_section_spec;
 
 /* The schema: every section a deck may have, terminated by {NULL}. */
@@ -107,7 +114,14 @@ a2d_err a2d_deck_list_real(const a2d_deck *deck, const char *section, const char
 a2d_err a2d_deck_list_string(const a2d_deck *deck, const char *section, const char *key, int i,
                              char *buf, size_t size);
 
-/* Where a key's value came from: "default", "file.ini:12" or "--set". */
+/* Number of named entries of a section (see a2d_section_spec.named), in deck order. */
+int a2d_deck_named_count(const a2d_deck *deck, const char *section);
+
+/* Named entry i of a section: its name and value text (valid while the deck lives). */
+a2d_err a2d_deck_named(const a2d_deck *deck, const char *section, int i, const char **name,
+                       const char **value);
+
+/* Where a key's value came from: "default", "file.ini:12" or "--set" (named entries too). */
 const char *a2d_deck_origin(const a2d_deck *deck, const char *section, const char *key);
 
 /* ---- Text forms ---- */

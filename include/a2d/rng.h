@@ -25,7 +25,14 @@ enum {
   A2D_STREAM_DATAMODEL_SPLIT = 9, /* fitting / validation split of the ensemble's models */
   A2D_STREAM_LDS_SUBSET = 10,     /* LDS subset s */
   A2D_STREAM_LDS_INIT = 11,       /* LDS model k: initial parameters */
-  A2D_STREAM_LDS_ORDER = 12       /* LDS model k: order of examples */
+  A2D_STREAM_LDS_ORDER = 12,      /* LDS model k: order of examples */
+  A2D_STREAM_FORGET = 13,         /* forget set: index a2d_rng_key(name, 0) */
+  A2D_STREAM_KMEANS = 14,         /* k-means++ seeding of the cluster forget sets */
+  A2D_STREAM_UNLEARN = 15,        /* unlearning task: a2d_rng_key("forget/method", k) */
+  A2D_STREAM_ORACLE_INIT = 16,    /* oracle j of a forget set: a2d_rng_key(forget, j) */
+  A2D_STREAM_ORACLE_ORDER = 17,
+  A2D_STREAM_TEACHER_INIT = 18, /* OM teacher of base model k: a2d_rng_key(forget, k) */
+  A2D_STREAM_TEACHER_ORDER = 19
 };
 
 typedef struct a2d_rng {
@@ -34,6 +41,13 @@ typedef struct a2d_rng {
 
 /* Seed `rng` from (seed, stream, index). */
 void a2d_rng_seed(a2d_rng *rng, uint64_t seed, uint64_t stream, uint64_t index);
+
+/*
+ * An index for a2d_rng_seed from a name and a number (64-bit FNV-1a of the
+ * name mixed with j), so that a named thing's randomness does not depend on
+ * where it is listed (adding a forget set leaves the others unchanged).
+ */
+uint64_t a2d_rng_key(const char *name, uint64_t j);
 
 /* Next 64 random bits. */
 uint64_t a2d_rng_next(a2d_rng *rng);

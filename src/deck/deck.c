@@ -24,11 +24,21 @@ typedef struct a2d_slot {
   int origin; /* 0 default, 1 file, 2 --set */
 } a2d_slot;
 
+/* A named entry of a section that accepts them (a2d_section_spec.named). */
+typedef struct a2d_named {
+  char *name;
+  a2d_slot slot;
+} a2d_named;
+
+#define A2D_NAMED_MAX 256
+
 struct a2d_deck {
   const a2d_section_spec *schema; /* a2d_deck_schema, or a test's own */
   char *name;
   int nsections;
-  a2d_slot **slots; /* slots[section][key], parallel to schema */
+  a2d_slot **slots;  /* slots[section][key], parallel to schema */
+  a2d_named **named; /* named[section][i], in deck order */
+  int *nnamed;       /* entries per section */
   char origin_buf[512];
 };
 
@@ -330,6 +340,8 @@ static a2d_err deck_create(const a2d_section_spec *schema, const char *name, a2d
   A2D_TRY(dup_range(name, strlen(name), &deck->name));
   while (deck->schema[deck->nsections].name) deck->nsections++;
   A2D_TRY(A2D_CALLOC(deck->slots, deck->nsections));
+  A2D_TRY(A2D_CALLOC(deck->named, deck->nsections));
+  A2D_TRY(A2D_CALLOC(deck->nnamed, deck->nsections));
   for (int s = 0; s < deck->nsections; s++)
     A2D_TRY(A2D_CALLOC(deck->slots[s], count_keys(&deck->schema[s]) + 1));
   *out = deck;
@@ -348,6 +360,15 @@ void a2d_deck_free(a2d_deck **deck) {
     free(d->slots[s]);
   }
   free(d->slots);
+  for (int s = 0; d->named && s < d->nsections; s++) {
+    for (int i = 0; d->named[s] && i < d->nnamed[s]; i++) {
+      free(d->named[s][i].name);
+      free(d->named[s][i].slot.value);
+    }
+    free(d->named[s]);
+  }
+  free(d->named);
+  free(d->nnamed);
   free(d->name);
   free(d);
   *deck = NULL;
@@ -357,17 +378,37 @@ const char *a2d_deck_name(const a2d_deck *deck) {
   return deck->name;
 }
 
+/*
+ * The slot of named entry `name` of section s, created empty if new; NULL
+ * (with *err set) when the section takes no named entries or is full.
+ */
+static a2d_slot *named_slot(a2d_deck *deck, const char *where, int s, const char *name,
+                            a2d_err *err) {
+  *err = A2D_OK;
+  for (int i = 0; i < deck->nnamed[s]; i++)
+    if (!strcmp(deck->named[s][i].name, name)) return &deck->named[s][i].slot;
+  if (!deck->named[s] && (*err = A2D_CALLOC(deck->named[s], A2D_NAMED_MAX))) return NULL;
+  if (deck->nnamed[s] == A2D_NAMED_MAX) {
+    *err = A2D_ERROR(A2D_ERR_DECK, "%s: [%s] holds more than %d named entries", where,
+                     deck->schema[s].name, A2D_NAMED_MAX);
+    return NULL;
+  }
+  a2d_named *e = &deck->named[s][deck->nnamed[s]];
+  if ((*err = dup_range(name, strlen(name), &e->name))) return NULL;
+  deck->nnamed[s]++;
+  return &e->slot;
+}
+
 /* Store value text into a slot after validation; `where` prefixes messages. */
-static a2d_err assign(a2d_deck *deck, const char *where, int s, int k, const char *value, int line,
-                      int origin) {
-  const a2d_key_spec *key = &deck->schema[s].keys[k];
-  a2d_slot *slot = &deck->slots[s][k];
+static a2d_err assign_slot(a2d_deck *deck, const char *where, int s, const a2d_key_spec *key,
+                           const char *key_name, a2d_slot *slot, const char *value, int line,
+                           int origin) {
   char msg[600];
   if (origin == ORIGIN_FILE && slot->origin == ORIGIN_FILE && slot->value)
     return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s: duplicate key (first set on line %d)", where,
-                     deck->schema[s].name, key->name, slot->line);
+                     deck->schema[s].name, key_name, slot->line);
   if (check_value(key, value, msg, sizeof msg))
-    return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s: %s", where, deck->schema[s].name, key->name, msg);
+    return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s: %s", where, deck->schema[s].name, key_name, msg);
   char *copy;
   A2D_CHECK(dup_range(value, strlen(value), &copy));
   free(slot->value);
@@ -375,6 +416,33 @@ static a2d_err assign(a2d_deck *deck, const char *where, int s, int k, const cha
   slot->line = line;
   slot->origin = origin;
   return A2D_OK;
+}
+
+/* Assign key `key_name` of section s: a schema key, else a named entry if the section takes them.
+ */
+static a2d_err assign(a2d_deck *deck, const char *where, int s, const char *key_name,
+                      const char *value, int line, int origin) {
+  const a2d_section_spec *sec = &deck->schema[s];
+  int k = a2d_schema_find_key(deck->schema, s, key_name);
+  if (k >= 0)
+    return assign_slot(deck, where, s, &sec->keys[k], key_name, &deck->slots[s][k], value, line,
+                       origin);
+  if (!sec->named) {
+    const char *near = closest_key(deck->schema, s, key_name);
+    if (near)
+      return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] unknown key \"%s\"; did you mean \"%s\"?", where,
+                       sec->name, key_name, near);
+    return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] unknown key \"%s\"", where, sec->name, key_name);
+  }
+  if (!islower((unsigned char)key_name[0]) || strchr(key_name, '.'))
+    return A2D_ERROR(A2D_ERR_DECK,
+                     "%s: [%s] %s: a name must start with a lower-case letter and hold only "
+                     "lower-case letters, digits, _ and -",
+                     where, sec->name, key_name);
+  a2d_err err;
+  a2d_slot *slot = named_slot(deck, where, s, key_name, &err);
+  if (!slot) return err;
+  return assign_slot(deck, where, s, sec->named, key_name, slot, value, line, origin);
 }
 
 /* Strip an inline comment (whitespace then # or ;) and surrounding quotes. */
@@ -457,16 +525,7 @@ static a2d_err parse_line(a2d_deck *deck, const char *line, int lineno, int *sec
                      where, key);
   if (*section < 0)
     return A2D_ERROR(A2D_ERR_DECK, "%s: key \"%s\" before any [section]", where, key);
-  int k = a2d_schema_find_key(deck->schema, *section, key);
-  if (k < 0) {
-    const char *near = closest_key(deck->schema, *section, key);
-    if (near)
-      return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] unknown key \"%s\"; did you mean \"%s\"?", where,
-                       deck->schema[*section].name, key, near);
-    return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] unknown key \"%s\"", where,
-                     deck->schema[*section].name, key);
-  }
-  return assign(deck, where, *section, k, value, lineno, ORIGIN_FILE);
+  return assign(deck, where, *section, key, value, lineno, ORIGIN_FILE);
 }
 
 a2d_err a2d_deck_parse(const char *name, const char *text, a2d_deck **out) {
@@ -570,21 +629,16 @@ a2d_err a2d_deck_set(a2d_deck *deck, const char *assignment) {
   }
   memcpy(name, dot + 1, klen);
   name[klen] = '\0';
-  int k = a2d_schema_find_key(deck->schema, s, name);
-  if (k < 0) {
-    const char *near = closest_key(deck->schema, s, name);
-    return near ? A2D_ERROR(A2D_ERR_DECK, "%s: [%s] unknown key \"%s\"; did you mean \"%s\"?",
-                            where, deck->schema[s].name, name, near)
-                : A2D_ERROR(A2D_ERR_DECK, "%s: [%s] unknown key \"%s\"", where,
-                            deck->schema[s].name, name);
-  }
+  if (!valid_name(name))
+    return A2D_ERROR(A2D_ERR_DECK, "%s: expected a key name (lower case, digits, _), got \"%s\"",
+                     where, name);
   char value[4096];
   size_t vlen = strlen(eq + 1);
   const char *vt = trim(eq + 1, &vlen);
   if (vlen >= sizeof value) return A2D_ERROR(A2D_ERR_DECK, "%s: value too long", where);
   memcpy(value, vt, vlen);
   value[vlen] = '\0';
-  A2D_CHECK(assign(deck, where, s, k, value, 0, ORIGIN_SET));
+  A2D_CHECK(assign(deck, where, s, name, value, 0, ORIGIN_SET));
   return A2D_OK;
 }
 
@@ -708,11 +762,33 @@ a2d_err a2d_deck_list_string(const a2d_deck *deck, const char *section, const ch
   return A2D_OK;
 }
 
+/* The slot of a named entry, or NULL. */
+static const a2d_slot *find_named(const a2d_deck *deck, int s, const char *name) {
+  for (int i = 0; i < deck->nnamed[s]; i++)
+    if (!strcmp(deck->named[s][i].name, name)) return &deck->named[s][i].slot;
+  return NULL;
+}
+
+int a2d_deck_named_count(const a2d_deck *deck, const char *section) {
+  int s = a2d_schema_find_section(deck->schema, section);
+  return s < 0 ? 0 : deck->nnamed[s];
+}
+
+a2d_err a2d_deck_named(const a2d_deck *deck, const char *section, int i, const char **name,
+                       const char **value) {
+  int s = a2d_schema_find_section(deck->schema, section);
+  if (s < 0 || i < 0 || i >= deck->nnamed[s])
+    return A2D_ERROR(A2D_ERR_INTERNAL, "deck section [%s] has no named entry %d", section, i);
+  *name = deck->named[s][i].name;
+  *value = deck->named[s][i].slot.value;
+  return A2D_OK;
+}
+
 const char *a2d_deck_origin(const a2d_deck *deck, const char *section, const char *key) {
   int s = a2d_schema_find_section(deck->schema, section);
   int k = s < 0 ? -1 : a2d_schema_find_key(deck->schema, s, key);
-  if (k < 0) return "unknown";
-  const a2d_slot *slot = &deck->slots[s][k];
+  const a2d_slot *slot = k >= 0 ? &deck->slots[s][k] : s >= 0 ? find_named(deck, s, key) : NULL;
+  if (!slot) return "unknown";
   if (slot->origin == ORIGIN_SET) return "--set";
   if (slot->origin == ORIGIN_DEFAULT) return "default";
   a2d_deck *d = (a2d_deck *)deck;
@@ -808,6 +884,15 @@ a2d_err a2d_deck_format(const a2d_deck *deck, int annotate, char **text) {
       else
         A2D_TRY(text_append(&t, "%s = %s\n", sec->keys[k].name, value));
     }
+    for (int i = 0; i < deck->nnamed[s]; i++) {
+      const a2d_named *e = &deck->named[s][i];
+      canonical_value(sec->named, e->slot.value, value, sizeof value);
+      if (annotate)
+        A2D_TRY(text_append(&t, "%-16s = %-24s # %s\n", e->name, value,
+                            a2d_deck_origin(deck, sec->name, e->name)));
+      else
+        A2D_TRY(text_append(&t, "%s = %s\n", e->name, value));
+    }
   }
   *text = t.s;
   return A2D_OK;
@@ -841,6 +926,11 @@ a2d_err a2d_deck_stage_config(const a2d_deck *deck, const char *stage, char **te
       const a2d_slot *slot = &deck->slots[s][k];
       canonical_value(&sec->keys[k], slot->value ? slot->value : "", value, sizeof value);
       A2D_TRY(text_append(&t, "[%s] %s = %s\n", sec->name, sec->keys[k].name, value));
+    }
+    if (!sec->named || !sec->named->stages || !names_stage(sec->named->stages, stage)) continue;
+    for (int i = 0; i < deck->nnamed[s]; i++) {
+      canonical_value(sec->named, deck->named[s][i].slot.value, value, sizeof value);
+      A2D_TRY(text_append(&t, "[%s] %s = %s\n", sec->name, deck->named[s][i].name, value));
     }
   }
   *text = t.s;
@@ -881,6 +971,11 @@ void a2d_deck_write_reference(FILE *out) {
               : key->def[0] ? key->def
                             : "(empty)",
               key->stages ? key->stages : "-", key->doc);
+    }
+    if (sec->named) {
+      describe_type(sec->named, type, sizeof type);
+      fprintf(out, "| `%s` | %s | - | %s | %s |\n", sec->named->name, type,
+              sec->named->stages ? sec->named->stages : "-", sec->named->doc);
     }
     fprintf(out, "\n");
   }

@@ -140,16 +140,152 @@ static const a2d_key_spec datamodel_keys[] = {
         "Targets per work unit and checkpoint of the regression (their X^T y are one GEMM)."),
     END};
 
+/* [forget]: the forget sets, each a named entry, and the clustering behind cluster:J:K. */
+static const a2d_key_spec forget_keys[] = {
+    KEY("seed", A2D_KEY_INT, "3", "[0, inf)", NULL, "forget",
+        "Seed of the random forget sets (each set is drawn from (seed, its name), so adding a "
+        "set leaves the others unchanged) and of the k-means++ start."),
+    KEY("clusters", A2D_KEY_INT, "10", "[1, 1000]", NULL, "forget",
+        "cluster:J:K sets: number of k-means clusters of the training features."),
+    KEY("kmeans_iterations", A2D_KEY_INT, "50", "[1, 10000]", NULL, "forget",
+        "cluster:J:K sets: at most this many Lloyd iterations (fewer once no point moves)."),
+    END};
+static const a2d_key_spec forget_named =
+    KEY("<name>", A2D_KEY_STRING, NULL, NULL, NULL, "forget,unlearn,oracle",
+        "A forget set called <name> (lower case, digits, _ and -): random:K (K random training "
+        "points), class:C:K (K random points of class C), cluster:J:K (the K training points "
+        "nearest the centre of k-means cluster J) or file:PATH (an index list, one index per "
+        "line, # comments allowed; a relative PATH is relative to the deck's folder). Indices "
+        "are positions in the prepared training set, 0 to n_train - 1.");
+
+/* [unlearn]: which methods stage unlearn runs. */
+static const a2d_key_spec unlearn_keys[] = {
+    LIST("methods", A2D_KEY_ENUM, "none, ga, gd, ascent_descent, scrub, om, dm_direct, dmm", NULL,
+         "none|ga|gd|ascent_descent|scrub|om|dm_direct|dmm|newton", "unlearn",
+         "Unlearning methods to run for every forget set and base model (newton: logreg only); "
+         "each method's settings are in its [unlearn.<method>] section."),
+    KEY("seed", A2D_KEY_INT, "4", "[0, inf)", NULL, "unlearn",
+        "Seed of the methods' data order and retain samples, and of the OM teachers."),
+    KEY("chunk", A2D_KEY_INT, "4", "[1, inf)", NULL, NULL,
+        "Tasks per rank between checkpoints: a killed run resumes after the last finished "
+        "round. Results do not depend on it."),
+    END};
+
+/* The optimiser keys every fine-tuning method has, with that method's defaults. */
+#define FINETUNE_KEYS(stage, opt, lr, decay, epochs, batch)                                      \
+  KEY("optimizer", A2D_KEY_ENUM, opt, NULL, "sgd|adam", stage,                                   \
+      "Optimizer of the fine-tune: sgd (with momentum) or adam (beta 0.9, 0.999, eps 1e-8)."),   \
+      KEY("lr", A2D_KEY_REAL, lr, "(0, inf)", NULL, stage, "Learning rate of the first epoch."), \
+      KEY("lr_decay", A2D_KEY_REAL, decay, "(0, 1]", NULL, stage,                                \
+          "Factor applied to the learning rate after every epoch."),                             \
+      KEY("epochs", A2D_KEY_INT, epochs, "[0, inf)", NULL, stage, "Epochs of the fine-tune."),   \
+      KEY("batch", A2D_KEY_INT, batch, "[1, inf)", NULL, stage, "Minibatch size."),              \
+      KEY("momentum", A2D_KEY_REAL, "0.9", "[0, 1)", NULL, stage, "sgd: momentum."),             \
+      KEY("weight_decay", A2D_KEY_REAL, "0", "[0, inf)", NULL, stage,                            \
+          "L2 weight decay added to the gradient (both optimizers, as torch does).")
+
+static const a2d_key_spec unlearn_ga_keys[] = {
+    FINETUNE_KEYS("unlearn", "sgd", "0.01", "1", "2", "64"), END};
+static const a2d_key_spec unlearn_gd_keys[] = {
+    FINETUNE_KEYS("unlearn", "sgd", "0.01", "1", "1", "128"), END};
+static const a2d_key_spec unlearn_ascent_descent_keys[] = {
+    FINETUNE_KEYS("unlearn", "sgd", "0.01", "1", "1", "128"),
+    KEY("ascent_lr", A2D_KEY_REAL, "0.01", "(0, inf)", NULL, "unlearn",
+        "Learning rate of the ascent passes on the forget set (decayed like lr)."),
+    END};
+static const a2d_key_spec unlearn_scrub_keys[] = {
+    FINETUNE_KEYS("unlearn", "sgd", "0.005", "1", "2", "128"),
+    KEY("max_epochs", A2D_KEY_INT, "1", "[0, inf)", NULL, "unlearn",
+        "Epochs (the first ones) that begin with a max-step: ascent on the KL divergence to the "
+        "original model over the forget set."),
+    KEY("alpha", A2D_KEY_REAL, "1", "[0, inf)", NULL, "unlearn",
+        "Weight of the KL divergence to the original model in the retain-set min-steps."),
+    KEY("gamma", A2D_KEY_REAL, "1", "[0, inf)", NULL, "unlearn",
+        "Weight of the cross-entropy in the retain-set min-steps."),
+    KEY("temperature", A2D_KEY_REAL, "4", "(0, inf)", NULL, "unlearn",
+        "Softmax temperature of the KL divergences (scaled by temperature^2)."),
+    END};
+static const a2d_key_spec unlearn_om_keys[] = {
+    FINETUNE_KEYS("unlearn", "adam", "0.001", "0.95", "10", "64"),
+    KEY("retain_multiple", A2D_KEY_REAL, "3", "[0, inf)", NULL, "unlearn",
+        "Each epoch matches the forget set plus a fresh random sample of retain points this many "
+        "times its size."),
+    KEY("match", A2D_KEY_ENUM, "auto", NULL, "auto|logits|margin", "unlearn",
+        "What is matched with squared error: logits, margin, or auto (logits when the targets "
+        "have them)."),
+    END};
+static const a2d_key_spec unlearn_dm_direct_keys[] = {
+    KEY("form", A2D_KEY_ENUM, "anchored", NULL, "anchored|direct", "unlearn",
+        "Datamodel prediction: anchored (the base model's outputs minus the forget points' "
+        "attributions) or direct (theta . 1[retain] + intercept)."),
+    END};
+static const a2d_key_spec unlearn_dmm_keys[] = {
+    FINETUNE_KEYS("unlearn", "adam", "0.001", "0.95", "10", "64"),
+    KEY("retain_multiple", A2D_KEY_REAL, "3", "[0, inf)", NULL, "unlearn",
+        "Each epoch matches the forget set plus a fresh random sample of retain points this many "
+        "times its size."),
+    KEY("match", A2D_KEY_ENUM, "auto", NULL, "auto|logits|margin", "unlearn",
+        "What is matched with squared error: logits, margin, or auto (logits with per-class "
+        "datamodels, margin with margin datamodels)."),
+    KEY("form", A2D_KEY_ENUM, "anchored", NULL, "anchored|direct", "unlearn",
+        "Datamodel targets: anchored (base outputs minus the forget points' attributions) or "
+        "direct (theta . 1[retain] + intercept)."),
+    END};
+static const a2d_key_spec unlearn_newton_keys[] = {
+    KEY("damping", A2D_KEY_REAL, "0.0001", "[0, inf)", NULL, "unlearn",
+        "Added to [train] weight_decay as the L2 strength of the objective whose Hessian is "
+        "solved (keeps it positive definite)."),
+    KEY("max_iterations", A2D_KEY_INT, "500", "[1, inf)", NULL, "unlearn",
+        "Conjugate-gradient iterations at most (PETSc KSP cg)."),
+    KEY("tolerance", A2D_KEY_REAL, "1e-8", "(0, 1)", NULL, "unlearn",
+        "Relative residual at which conjugate gradients stop."),
+    END};
+
+/* [oracle]: models retrained from scratch on each retain set, the reference of evaluation. */
+static const a2d_key_spec oracle_keys[] = {
+    KEY("models", A2D_KEY_INT, "8", "[1, inf)", NULL, "oracle",
+        "Oracles N per forget set, retrained on the retain set with [train]'s recipe."),
+    KEY("seed", A2D_KEY_INT, "5", "[0, inf)", NULL, "oracle",
+        "Seed of the oracles' initialisation and data order (streams disjoint from the OM "
+        "teachers')."),
+    KEY("chunk", A2D_KEY_INT, "2", "[1, inf)", NULL, NULL,
+        "Oracles per rank between checkpoints. Results do not depend on it."),
+    END};
+
 const a2d_section_spec a2d_deck_schema[] = {
-    {"output", "Where results are written.", output_keys},
+    {"output", "Where results are written.", output_keys, NULL},
     {"data", "The data set: source, number of examples, scaling. Used by stage `prepare`.",
-     data_keys},
-    {"model", "The model trained by stages `train` and `ensemble` (and later ones).", model_keys},
+     data_keys, NULL},
+    {"model", "The model trained by stages `train` and `ensemble` (and later ones).", model_keys,
+     NULL},
     {"train",
      "Training: the optimiser and schedule (shared by every stage that trains), and the "
      "base models of stage `train`.",
-     train_keys},
-    {"ensemble", "The subset-retrain ensemble of stage `ensemble`.", ensemble_keys},
+     train_keys, NULL},
+    {"ensemble", "The subset-retrain ensemble of stage `ensemble`.", ensemble_keys, NULL},
     {"datamodel", "Datamodels: the regression of stage `fit`, and its linear datamodeling score.",
-     datamodel_keys},
-    {NULL, NULL, NULL}};
+     datamodel_keys, NULL},
+    {"forget", "Forget sets of stage `forget`: named entries `<name> = spec`, plus the keys below.",
+     forget_keys, &forget_named},
+    {"unlearn", "Stage `unlearn`: the methods run for every forget set and base model.",
+     unlearn_keys, NULL},
+    {"unlearn.ga", "Gradient ascent on the forget set.", unlearn_ga_keys, NULL},
+    {"unlearn.gd", "Gradient descent (fine-tuning) on the retain set.", unlearn_gd_keys, NULL},
+    {"unlearn.ascent_descent",
+     "Each epoch: an ascent pass on the forget set, then a descent pass on the retain set.",
+     unlearn_ascent_descent_keys, NULL},
+    {"unlearn.scrub",
+     "SCRUB (Kurmanji et al. 2023): teacher-student unlearning with the original model as "
+     "teacher.",
+     unlearn_scrub_keys, NULL},
+    {"unlearn.om", "Oracle matching: fine-tune towards a retrained teacher's outputs.",
+     unlearn_om_keys, NULL},
+    {"unlearn.dm_direct", "The datamodels' predicted margins, without a model.",
+     unlearn_dm_direct_keys, NULL},
+    {"unlearn.dmm", "Datamodel matching: oracle matching with datamodel-predicted targets.",
+     unlearn_dmm_keys, NULL},
+    {"unlearn.newton", "One Newton step on the retain set's regularised objective (logreg only).",
+     unlearn_newton_keys, NULL},
+    {"oracle", "Stage `oracle`: the retrained models every method is judged against.", oracle_keys,
+     NULL},
+    {NULL, NULL, NULL, NULL}};

@@ -24,6 +24,14 @@ void a2d_rng_seed(a2d_rng *rng, uint64_t seed, uint64_t stream, uint64_t index) 
   for (int i = 0; i < 4; i++) rng->s[i] = splitmix64(&x);
 }
 
+uint64_t a2d_rng_key(const char *name, uint64_t j) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+    h = (h ^ *p) * 0x100000001b3ull;
+  uint64_t x = h ^ (j * 0x9E3779B97F4A7C15ull);
+  return splitmix64(&x);
+}
+
 uint64_t a2d_rng_next(a2d_rng *rng) {
   uint64_t *s = rng->s;
   const uint64_t result = rotl(s[1] * 5, 7) * 9;

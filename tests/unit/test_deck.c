@@ -23,8 +23,15 @@ static const a2d_key_spec train_keys[] = {
 static const a2d_key_spec output_keys[] = {
     {"path", A2D_KEY_STRING, 0, NULL, NULL, NULL, NULL, "study file"},
     {NULL, 0, 0, NULL, NULL, NULL, NULL, NULL}};
-static const a2d_section_spec schema[] = {
-    {"output", "output", output_keys}, {"train", "training", train_keys}, {NULL, NULL, NULL}};
+static const a2d_key_spec sets_keys[] = {
+    {"seed", A2D_KEY_INT, 0, "3", "[0, inf)", NULL, "sets", "seed"},
+    {NULL, 0, 0, NULL, NULL, NULL, NULL, NULL}};
+static const a2d_key_spec sets_named = {"<name>", A2D_KEY_STRING, 0,          NULL,
+                                        NULL,     NULL,           "sets,use", "a named set"};
+static const a2d_section_spec schema[] = {{"output", "output", output_keys, NULL},
+                                          {"train", "training", train_keys, NULL},
+                                          {"sets", "named sets", sets_keys, &sets_named},
+                                          {NULL, NULL, NULL, NULL}};
 
 /* Parse text against the test schema, then finish. */
 static a2d_err parse(const char *text, a2d_deck **deck) {
@@ -170,6 +177,41 @@ static void test_errors(void) {
   refused("[output]\nPath = x\n", "t.ini:2: expected a key name");
 }
 
+/* Sections with named entries: any name, in deck order, in the stage config and the text form. */
+static void test_named(void) {
+  a2d_deck *deck = NULL;
+  const char *name, *value;
+  CHECK_OK(
+      parse("[output]\npath = x\n[sets]\nshirts = class:6:50\nseed = 4\nr10 = random:10\n", &deck));
+  if (!deck) return;
+  CHECK(a2d_deck_named_count(deck, "sets") == 2);
+  CHECK(a2d_deck_named_count(deck, "train") == 0);
+  CHECK_OK(a2d_deck_named(deck, "sets", 0, &name, &value));
+  CHECK(!strcmp(name, "shirts") && !strcmp(value, "class:6:50"));
+  CHECK_OK(a2d_deck_named(deck, "sets", 1, &name, &value));
+  CHECK(!strcmp(name, "r10") && !strcmp(value, "random:10"));
+  CHECK(!strcmp(a2d_deck_origin(deck, "sets", "r10"), "t.ini:6"));
+  CHECK_OK(a2d_deck_set(deck, "sets.r10=random:20"));
+  CHECK_OK(a2d_deck_set(deck, "sets.extra=random:5"));
+  CHECK(a2d_deck_named_count(deck, "sets") == 3);
+  char *config = NULL;
+  CHECK_OK(a2d_deck_stage_config(deck, "use", &config));
+  CHECK(config && !strcmp(config,
+                          "[sets] shirts = class:6:50\n[sets] r10 = random:20\n"
+                          "[sets] extra = random:5\n"));
+  free(config);
+  char *text = NULL;
+  CHECK_OK(a2d_deck_format(deck, 0, &text));
+  CHECK(text && strstr(text, "[sets]\nseed = 4\nshirts = class:6:50\n"));
+  free(text);
+  a2d_deck_free(&deck);
+  refused("[output]\npath = x\n[sets]\na = random:1\na = random:2\n",
+          "t.ini:5: [sets] a: duplicate key (first set on line 4)");
+  refused("[output]\npath = x\n[sets]\n9lives = random:1\n",
+          "t.ini:4: [sets] 9lives: a name must start with a lower-case letter");
+  refused("[output]\npath = x\n[train]\nshirts = 1\n", "t.ini:4: [train] unknown key \"shirts\"");
+}
+
 /* The shipped schema: every default is valid for its own key, every deck in inputs/ parses. */
 static void test_real_schema(void) {
   a2d_deck *deck = NULL;
@@ -195,6 +237,7 @@ static void test_real_schema(void) {
 int main(void) {
   test_valid();
   test_errors();
+  test_named();
   test_real_schema();
   return check_summary("test_deck");
 }
