@@ -16,6 +16,32 @@ def text(value):
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+def unlearning(f):
+    """Per forget set and method: accuracy on forget, retain and validation points, how far
+    the forget points' mean margins are from the oracles' (a quick look; stage evaluate has
+    KLoM), and the cost as a fraction of one retrain."""
+    import numpy as np
+
+    print("\nunlearning (forget/retain/val accuracy, mean |margin gap| to the oracles on forget"
+          " points, cost in retrains):")
+    for name, group in f["unlearn"].items():
+        forget = f[f"forget/{name}/indices"][()]
+        retain = np.setdiff1d(np.arange(f["unlearn"][name][next(iter(group))]["margins_train"].shape[1]),
+                              forget)
+        oracle = f.get(f"oracle/{name}")
+        retrain = float(np.mean(oracle["examples"][()])) if oracle is not None else float("nan")
+        target = oracle["margins_train"][()][:, forget].mean(0) if oracle is not None else None
+        print(f"  {name} ({len(forget)} points)")
+        rows = [("oracle", oracle)] if oracle is not None else []
+        rows += list(group.items())
+        for method, g in rows:
+            m, c, cv = g["margins_train"][()], g["correct_train"][()], g["correct_val"][()]
+            gap = np.abs(m[:, forget].mean(0) - target).mean() if target is not None else float("nan")
+            cost = (g["examples"][()] + g["prep_examples"][()]).mean() / retrain
+            print(f"    {method:15s} {c[:, forget].mean():.3f} {c[:, retain].mean():.3f}"
+                  f" {cv.mean():.3f}   gap {gap:6.3f}   cost {cost:7.4f}")
+
+
 def main(path):
     with h5py.File(path, "r") as f:
         if "a2d_layout" not in f.attrs:
@@ -36,6 +62,8 @@ def main(path):
             print(f"\ndatamodels: {text(d['output'])}, {int(d['nnz'])} coefficients,"
                   f" LDS {float(d['lds_train_mean']):.4f} (training targets),"
                   f" {float(d['lds_val_mean']):.4f} (validation targets)")
+        if "unlearn" in f:
+            unlearning(f)
         print("\ndatasets:")
 
         def show(name, obj):

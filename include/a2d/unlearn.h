@@ -44,6 +44,7 @@ typedef struct a2d_unlearn_problem {
   const int32_t *y;      /* their labels */
   int64_t n;             /* training examples */
   int64_t n_val;         /* validation examples (outputs-only methods) */
+  const int32_t *y_val;  /* their labels */
   const int64_t *forget; /* forget set, sorted indices into [0, n) */
   int64_t nforget;
   const int64_t *retain; /* the other training points, sorted */
@@ -61,6 +62,7 @@ typedef struct a2d_unlearn_problem {
    * the validation points).
    */
   const float *target_logits;
+  const float *target_logits_val; /* n_val x C, with target_logits */
   const float *target_margins;
   const float *target_margins_val;
 

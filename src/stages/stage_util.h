@@ -31,4 +31,11 @@ int64_t a2d_subset_size(double alpha, int64_t n);
 a2d_err a2d_stage_create_matrix(a2d_context *ctx, const char *path, int64_t rows, int64_t cols,
                                 int64_t classes, int64_t chunk_rows);
 
+/*
+ * Forget set `name` from /forget/<name>/indices, sorted, and the retain set
+ * (its sorted complement in [0, n)), on every rank.  Caller frees both.
+ */
+a2d_err a2d_stage_read_forget(a2d_context *ctx, const char *name, int64_t n, int64_t **forget,
+                              int64_t *nforget, int64_t **retain, int64_t *nretain);
+
 #endif

@@ -97,3 +97,41 @@ block = 48
 lds_subsets = 10
 DECK
 }
+
+# small_fit_deck plus forget sets, every mlp method and oracles: the whole pipeline.
+# $2 = [datamodel] output (margin or logits).
+small_unlearn_deck() {
+  small_fit_deck "${1:-study.h5}" | sed "s/^lds_subsets = 10$/lds_subsets = 0\noutput = ${2:-margin}/"
+  cat <<DECK
+
+[forget]
+rand = random:15
+cls = class:2:10
+
+[unlearn]
+methods = none, ga, gd, ascent_descent, scrub, om, dm_direct, dmm
+chunk = 2
+
+[oracle]
+models = 3
+chunk = 1
+DECK
+}
+
+# The datasets every task group holds (task_runner.h); seconds vary from run to run.
+TASK_DATASETS="margins_train margins_val correct_train correct_val examples prep_examples seconds prep_seconds"
+same_tasks() { # same_tasks A.h5 B.h5 GROUP: every dataset of every task group equal, times aside
+  /usr/bin/python3 - "$@" <<'PY'
+import sys, h5py, numpy as np
+a, b, group = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r"), sys.argv[3]
+bad = []
+def visit(name, obj):
+    if isinstance(obj, h5py.Dataset) and not name.endswith("seconds"):
+        other = b[group].get(name)
+        if other is None or other.shape != obj.shape or not np.array_equal(other[()], obj[()]):
+            bad.append(name)
+a[group].visititems(visit)
+print("differ:", bad) if bad else None
+sys.exit(1 if bad else 0)
+PY
+}
