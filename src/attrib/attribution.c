@@ -5,17 +5,7 @@
 #include <string.h>
 
 #include "a2d/parallel.h"
-
-/* Check a PETSc call; on failure raise A2D_ERR_INTERNAL with PETSc's own text. */
-#define A2D_CHECK_PETSC(call)                                                                 \
-  do {                                                                                        \
-    PetscErrorCode pe_ = (call);                                                              \
-    if (pe_) {                                                                                \
-      const char *text_ = NULL;                                                               \
-      PetscErrorMessage(pe_, &text_, NULL);                                                   \
-      return A2D_ERROR(A2D_ERR_INTERNAL, "PETSc: %s failed: %s", #call, text_ ? text_ : "?"); \
-    }                                                                                         \
-  } while (0)
+#include "a2d/petsc_check.h"
 
 /* Read an int64 attribute of /datamodel that must be there. */
 static a2d_err required_int(a2d_context *ctx, const char *name, int64_t *v) {

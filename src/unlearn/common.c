@@ -8,7 +8,7 @@
 /* Every method, in the order of the deck's choices; adding one is one line here. */
 const a2d_unlearn_method *const a2d_unlearn_methods[] = {
     &a2d_unlearn_none, &a2d_unlearn_ga,        &a2d_unlearn_gd,  &a2d_unlearn_ascent_descent,
-    &a2d_unlearn_scrub, &a2d_unlearn_om,       &a2d_unlearn_dm_direct, &a2d_unlearn_dmm,
+    &a2d_unlearn_scrub, &a2d_unlearn_om,       &a2d_unlearn_dm_direct, &a2d_unlearn_dmm, &a2d_unlearn_newton,
     NULL};
 
 const a2d_unlearn_method *a2d_unlearn_find(const char *name) {
