@@ -84,8 +84,9 @@ a2d_err a2d_stage_oracle(a2d_context *ctx) {
           (long long)s.cfg.epochs);
 
   /* ---- the retrains, as checkpointed tasks ---- */
-  a2d_task_plan plan = {"oracle",  "/oracle", s.nforget, (const char *const *)groups, s.N,
-                        s.train.n, s.val.n,   per_rank,  run_oracle,                  &s};
+  a2d_task_plan plan = {"oracle",   "/oracle", s.nforget, (const char *const *)groups,
+                        s.N,        s.train.n, s.val.n,   per_rank,
+                        run_oracle, &s};
   A2D_TRY(a2d_tasks_run(ctx, &plan));
 cleanup:
   for (int f = 0; f < s.nforget; f++) {

@@ -8,7 +8,8 @@
 #include "a2d/parallel.h"
 #include "a2d/progress.h"
 
-/* The datasets of a group: name, type, and whether a row spans n (1), n_val (2) or one value (0). */
+/* The datasets of a group: name, type, and whether a row spans n (1), n_val (2) or one value (0).
+ */
 static const struct {
   const char *name;
   a2d_dtype type;
@@ -108,10 +109,14 @@ static a2d_err write_round(a2d_context *ctx, const a2d_task_plan *p, int64_t r0,
     int64_t a = lo > g * R ? lo : g * R, z = hi < (g + 1) * R ? hi : (g + 1) * R;
     if (z < a) z = a;
     const int64_t j = a - lo, count = z - a, row0 = a - g * R;
-    const void *data[NCOLUMNS] = {b->margins_train + j * p->n, b->margins_val + j * p->n_val,
-                                  b->correct_train + j * p->n, b->correct_val + j * p->n_val,
-                                  b->examples + j,             b->prep_examples + j,
-                                  b->seconds + j,              b->prep_seconds + j};
+    const void *data[NCOLUMNS] = {b->margins_train + j * p->n,
+                                  b->margins_val + j * p->n_val,
+                                  b->correct_train + j * p->n,
+                                  b->correct_val + j * p->n_val,
+                                  b->examples + j,
+                                  b->prep_examples + j,
+                                  b->seconds + j,
+                                  b->prep_seconds + j};
     for (int c = 0; c < NCOLUMNS; c++) {
       snprintf(path, sizeof path, "%s/%s", p->groups[g], columns[c].name);
       A2D_CHECK(a2d_store_write_rows(ctx->store, path, columns[c].type, count ? row0 : 0, count,

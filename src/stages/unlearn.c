@@ -180,8 +180,8 @@ static a2d_err datamodel_targets(unlearn_state *s, const a2d_unlearn_method *m,
   char section[64];
   int form; /* 0 anchored, 1 direct */
   const int64_t n = s->train.n, nv = s->val.n, C = s->C;
-  A2D_CHECK(a2d_deck_enum(s->ctx->deck, a2d_unlearn_section(m, section, sizeof section), "form",
-                          &form));
+  A2D_CHECK(
+      a2d_deck_enum(s->ctx->deck, a2d_unlearn_section(m, section, sizeof section), "form", &form));
   if (s->per_target == C) {
     const float *base[2] = {s->logits_train + k * n * C, s->logits_val + k * nv * C};
     float *logits[2] = {s->target_logits, s->target_logits_val};
@@ -267,8 +267,8 @@ static a2d_err run_task(void *ctx, int64_t t, a2d_task_output *out) {
   out->examples = r.examples;
   out->seconds = a2d_now() - start;
   if (!(m->needs & A2D_UNLEARN_OUTPUTS_ONLY))
-    a2d_task_model_outputs(&s->model, s->params_out, &s->train, &s->val, s->ws,
-                           s->scratch_logits, out);
+    a2d_task_model_outputs(&s->model, s->params_out, &s->train, &s->val, s->ws, s->scratch_logits,
+                           out);
   return A2D_OK;
 }
 
@@ -331,7 +331,8 @@ a2d_err a2d_stage_unlearn(a2d_context *ctx) {
                                   &s.sets[f].nforget, &s.sets[f].retain, &s.sets[f].nretain));
   }
   A2D_TRY(read_base_models(&s));
-  for (int i = 0; i < s.nmethods; i++) needs_dm |= s.methods[i]->needs & A2D_UNLEARN_NEEDS_DATAMODEL;
+  for (int i = 0; i < s.nmethods; i++)
+    needs_dm |= s.methods[i]->needs & A2D_UNLEARN_NEEDS_DATAMODEL;
   if (needs_dm) A2D_TRY(datamodel_predictions(&s));
 
   /* ---- per-task scratch ---- */
@@ -357,7 +358,7 @@ a2d_err a2d_stage_unlearn(a2d_context *ctx) {
   a2d_log("unlearn: %d methods x %d forget sets x %lld base models = %lld tasks", s.nmethods,
           s.nforget, (long long)s.K, (long long)(ngroups * s.K));
   a2d_task_plan plan = {"unlearn", "/unlearn", ngroups, (const char *const *)groups, s.K, n, nv,
-                        per_rank, run_task, &s};
+                        per_rank,  run_task,   &s};
   A2D_TRY(a2d_tasks_run(ctx, &plan));
   for (int f = 0; f < s.nforget; f++) {
     char path[256];
@@ -365,8 +366,8 @@ a2d_err a2d_stage_unlearn(a2d_context *ctx) {
     A2D_TRY(a2d_store_set_int(ctx->store, path, "forget_size", s.sets[f].nforget));
   }
   for (int g = 0; g < ngroups; g++)
-    A2D_TRY(a2d_store_set_string(ctx->store, groups[g], "method",
-                                 s.methods[g / s.nforget]->summary));
+    A2D_TRY(
+        a2d_store_set_string(ctx->store, groups[g], "method", s.methods[g / s.nforget]->summary));
 cleanup:
   for (int g = 0; groups && g < ngroups; g++) free(groups[g]);
   free(groups);

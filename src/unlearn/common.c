@@ -7,9 +7,11 @@
 
 /* Every method, in the order of the deck's choices; adding one is one line here. */
 const a2d_unlearn_method *const a2d_unlearn_methods[] = {
-    &a2d_unlearn_none, &a2d_unlearn_ga,        &a2d_unlearn_gd,  &a2d_unlearn_ascent_descent,
-    &a2d_unlearn_scrub, &a2d_unlearn_om,       &a2d_unlearn_dm_direct, &a2d_unlearn_dmm, &a2d_unlearn_newton,
-    NULL};
+    &a2d_unlearn_none,      &a2d_unlearn_ga,
+    &a2d_unlearn_gd,        &a2d_unlearn_ascent_descent,
+    &a2d_unlearn_scrub,     &a2d_unlearn_om,
+    &a2d_unlearn_dm_direct, &a2d_unlearn_dmm,
+    &a2d_unlearn_newton,    NULL};
 
 const a2d_unlearn_method *a2d_unlearn_find(const char *name) {
   for (int i = 0; a2d_unlearn_methods[i]; i++)
@@ -56,8 +58,7 @@ a2d_err a2d_unlearn_match(const a2d_unlearn_problem *p, const char *section,
     a2d_rng_choose_sorted(&rng, p->nretain, ns, sample);
     for (int64_t i = 0; i < ns; i++) rows[p->nforget + i] = p->retain[sample[i]];
     A2D_TRY(a2d_finetune_pass(ft, r->params, p->x, rows, p->nforget + ns, &rng,
-                              a2d_finetune_lr(&cfg, e), a2d_loss_match, &loss, &r->examples,
-                              NULL));
+                              a2d_finetune_lr(&cfg, e), a2d_loss_match, &loss, &r->examples, NULL));
   }
 cleanup:
   a2d_finetuner_destroy(&ft);

@@ -150,8 +150,8 @@ double a2d_loss_labels(void *ctx, const int64_t *rows, int64_t b, const float *l
   for (int64_t i0 = 0; i0 < b; i0 += 512) {
     const int64_t nb = b - i0 < 512 ? b - i0 : 512;
     for (int64_t i = 0; i < nb; i++) labels[i] = c->y[rows[i0 + i]];
-    double l = a2d_loss_cross_entropy(logits + i0 * classes, labels, nb, classes,
-                                      dlogits + i0 * classes);
+    double l =
+        a2d_loss_cross_entropy(logits + i0 * classes, labels, nb, classes, dlogits + i0 * classes);
     const float s = (float)(c->scale * (double)nb / (double)b);
     for (int64_t j = 0; j < nb * classes; j++) dlogits[i0 * classes + j] *= s;
     total += l * (double)nb;

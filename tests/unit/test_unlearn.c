@@ -30,8 +30,8 @@ static a2d_deck *deck;
 
 /* Train params on rows (NULL: all) with a fixed recipe. */
 static void train(float *params, const int64_t *rows, int64_t nrows, uint64_t seed) {
-  a2d_sgd_config c = {.epochs = 40, .batch = 32, .lr = 0.05, .momentum = 0.9,
-                      .schedule = A2D_SCHEDULE_COSINE};
+  a2d_sgd_config c = {
+      .epochs = 40, .batch = 32, .lr = 0.05, .momentum = 0.9, .schedule = A2D_SCHEDULE_COSINE};
   a2d_trainer *t = NULL;
   a2d_rng init, order;
   a2d_rng_seed(&init, seed, 100, 0);
@@ -231,8 +231,8 @@ static void test_dm_direct(void) {
   a2d_unlearn_problem p = problem(NF);
   p.n_val = 5;
   p.target_margins_val = mv;
-  a2d_unlearn_result r = {.margins = out, .margins_val = outv, .correct = correct,
-                          .correct_val = correct_val};
+  a2d_unlearn_result r = {
+      .margins = out, .margins_val = outv, .correct = correct, .correct_val = correct_val};
   CHECK_OK(a2d_unlearn_dm_direct.run(&p, &r));
   CHECK(!memcmp(out, teacher_margins, sizeof out) && !memcmp(outv, mv, sizeof mv));
   CHECK(correct_val[0] == 1 && correct_val[1] == 0 && r.examples == 0);
