@@ -60,6 +60,7 @@ a2d_err a2d_stage_prepare(a2d_context *ctx);
 a2d_err a2d_stage_train(a2d_context *ctx);
 a2d_err a2d_stage_ensemble(a2d_context *ctx);
 a2d_err a2d_stage_fit(a2d_context *ctx);
+a2d_err a2d_stage_forget(a2d_context *ctx);
 a2d_err a2d_stage_unlearn(a2d_context *ctx);
 a2d_err a2d_stage_oracle(a2d_context *ctx);
 

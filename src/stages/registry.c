@@ -14,6 +14,7 @@ const a2d_stage a2d_stages[] = {
      a2d_stage_ensemble},
     {"fit", "fit the sparse datamodels and their LDS into /datamodel", "/datamodel", "ensemble",
      a2d_stage_fit},
+    {"forget", "draw the forget sets into /forget", "/forget", "prepare", a2d_stage_forget},
     {"unlearn", "unlearn every forget set with every method from every base model into /unlearn",
      "/unlearn", "train,fit,forget", a2d_stage_unlearn},
     {"oracle", "retrain oracles on every forget set's retain set into /oracle", "/oracle", "forget",

@@ -2,6 +2,7 @@
 #include "stage_util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 a2d_err a2d_stage_read_split(a2d_context *ctx, const char *split, a2d_dataset *ds) {
   char path[64];
@@ -33,6 +34,59 @@ a2d_err a2d_stage_read_split(a2d_context *ctx, const char *split, a2d_dataset *d
       return A2D_ERROR(A2D_ERR_DATA, "%s: /data/%s/y row %lld: label %d outside [0, %d)",
                        a2d_store_path(ctx->store), split, (long long)i, ds->y[i], ds->classes);
   return A2D_OK;
+}
+
+a2d_err a2d_stage_read_forget(a2d_context *ctx, const char *name, int64_t n, int64_t **forget,
+                              int64_t *nforget, int64_t **retain, int64_t *nretain) {
+  a2d_err err = A2D_OK;
+  char path[300];
+  int exists, rank;
+  int64_t dims[8], *f = NULL, *r = NULL, count = 0;
+  const char *file = a2d_store_path(ctx->store);
+  *forget = *retain = NULL;
+  *nforget = *nretain = 0;
+  snprintf(path, sizeof path, "/forget/%s/indices", name);
+  A2D_TRY(a2d_store_exists(ctx->store, path, &exists));
+  if (!exists)
+    A2D_FAIL(A2D_ERR_DATA,
+             "%s: no forget set %s (dataset %s is missing); declare it in the deck's [forget] "
+             "section and run stage forget",
+             file, name, path);
+  A2D_TRY(a2d_store_shape(ctx->store, path, &rank, dims));
+  count = dims[0];
+  if (rank != 1 || count > n)
+    A2D_FAIL(A2D_ERR_DATA,
+             "%s: %s has shape %s%lld, expected at most %lld indices in one dimension", file, path,
+             rank != 1 ? "of rank > 1, first dimension " : "", (long long)count, (long long)n);
+  A2D_TRY(A2D_CALLOC(f, count > 0 ? count : 1));
+  A2D_TRY(A2D_CALLOC(r, n - count > 0 ? n - count : 1));
+  A2D_TRY(a2d_store_read_rows(ctx->store, path, A2D_I64, 0, count, f));
+  for (int64_t i = 0; i < count; i++) {
+    if (f[i] < 0 || f[i] >= n)
+      A2D_FAIL(A2D_ERR_DATA,
+               "%s: %s row %lld: index %lld is outside the training set of %lld points (0 to %lld)",
+               file, path, (long long)i, (long long)f[i], (long long)n, (long long)(n - 1));
+    if (i > 0 && f[i] <= f[i - 1])
+      A2D_FAIL(A2D_ERR_DATA, "%s: %s row %lld: index %lld follows %lld; indices must increase",
+               file, path, (long long)i, (long long)f[i], (long long)f[i - 1]);
+  }
+  /* The complement: every point not in f, in order. */
+  int64_t m = 0;
+  for (int64_t i = 0, j = 0; i < n; i++) {
+    if (j < count && f[j] == i)
+      j++;
+    else
+      r[m++] = i;
+  }
+  *forget = f;
+  *retain = r;
+  *nforget = count;
+  *nretain = m;
+  f = r = NULL;
+cleanup:
+  free(f);
+  free(r);
+  return err;
 }
 
 void a2d_stage_model_outputs(const a2d_model *m, const float *params, const a2d_dataset *train,

@@ -1,6 +1,7 @@
 /*
- * stage_util.h - pieces the stages share: reading the prepared data back from
- * the study file, and training one model and recording its outputs.
+ * stage_util.h - pieces the stages share: reading the prepared data and the
+ * forget sets back from the study file, and training one model and recording
+ * its outputs.
  */
 #ifndef A2D_STAGE_UTIL_H
 #define A2D_STAGE_UTIL_H
@@ -12,6 +13,16 @@
 
 /* Read /data/<split> ("train" or "val") in full on every rank. */
 a2d_err a2d_stage_read_split(a2d_context *ctx, const char *split, a2d_dataset *ds);
+
+/*
+ * Forget set `name` of stage forget (/forget/<name>/indices) for a training
+ * set of n points, on every rank (collective): *forget its *nforget indices
+ * and *retain the *nretain others, both increasing.  Caller frees both (each
+ * allocated even when empty).  A missing set, or one holding an index outside
+ * [0, n) or out of order, is A2D_ERR_DATA naming the study file and dataset.
+ */
+a2d_err a2d_stage_read_forget(a2d_context *ctx, const char *name, int64_t n, int64_t **forget,
+                              int64_t *nforget, int64_t **retain, int64_t *nretain);
 
 /* Outputs of one trained model on the training and validation examples. */
 typedef struct a2d_model_outputs {
@@ -30,12 +41,5 @@ int64_t a2d_subset_size(double alpha, int64_t n);
 /* Create dataset `path` of rows x cols (x classes when classes > 0) float32, chunked by rows. */
 a2d_err a2d_stage_create_matrix(a2d_context *ctx, const char *path, int64_t rows, int64_t cols,
                                 int64_t classes, int64_t chunk_rows);
-
-/*
- * Forget set `name` from /forget/<name>/indices, sorted, and the retain set
- * (its sorted complement in [0, n)), on every rank.  Caller frees both.
- */
-a2d_err a2d_stage_read_forget(a2d_context *ctx, const char *name, int64_t n, int64_t **forget,
-                              int64_t *nforget, int64_t **retain, int64_t *nretain);
 
 #endif

@@ -441,9 +441,13 @@ static a2d_err transfer(a2d_store *st, const char *path, a2d_dtype type, int wan
   }
   dxpl = H5Pcreate(H5P_DATASET_XFER);
   H5Pset_dxpl_mpio(dxpl, collective ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT);
+  /* A dataset with a zero dimension has no storage: there is nothing to move. */
+  int no_storage = 0;
+  for (int i = 0; i < rank; i++) no_storage |= dims[i] == 0;
   errno = 0;
-  herr_t rc = write ? H5Dwrite(dset, mem_type(type), mspace, fspace, dxpl, buf)
-                    : H5Dread(dset, mem_type(type), mspace, fspace, dxpl, buf);
+  herr_t rc = no_storage ? 0
+              : write    ? H5Dwrite(dset, mem_type(type), mspace, fspace, dxpl, buf)
+                         : H5Dread(dset, mem_type(type), mspace, fspace, dxpl, buf);
   if (!bad && rc < 0)
     bad = H5_FAIL(A2D_ERR_IO, "%s: %s dataset %s failed%s", st->path, write ? "writing" : "reading",
                   path, write ? " (disk full?)" : "");

@@ -1,0 +1,83 @@
+/* index_list.c - reading index lists, one training-point index per line (a2d/index_list.h). */
+#include "a2d/index_list.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "a2d/deck.h"
+
+/* Whether c is blank space within a line. */
+static int is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/*
+ * Check one line's content (comment removed, trimmed, len > 0) and record its
+ * index in first_line (the 1-based line where each index appeared, 0: not yet).
+ */
+static a2d_err take_line(const char *path, int64_t line, const char *s, size_t len, int64_t n,
+                         int64_t *first_line) {
+  int64_t v = 0;
+  int overflow = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9')
+      return A2D_ERROR(A2D_ERR_DATA,
+                       "%s:%lld: expected one index (a non-negative integer), got \"%.*s\"", path,
+                       (long long)line, (int)len, s);
+    if (v > (INT64_MAX - 9) / 10) overflow = 1;
+    if (!overflow) v = v * 10 + (s[i] - '0');
+  }
+  if (overflow || v >= n) {
+    if (n == 0)
+      return A2D_ERROR(A2D_ERR_DATA,
+                       "%s:%lld: index %.*s is out of range: the training set has no points", path,
+                       (long long)line, (int)len, s);
+    return A2D_ERROR(A2D_ERR_DATA,
+                     "%s:%lld: index %.*s is out of range: the training set has %lld points "
+                     "(0 to %lld)",
+                     path, (long long)line, (int)len, s, (long long)n, (long long)(n - 1));
+  }
+  if (first_line[v])
+    return A2D_ERROR(A2D_ERR_DATA, "%s:%lld: index %lld repeats line %lld", path, (long long)line,
+                     (long long)v, (long long)first_line[v]);
+  first_line[v] = line;
+  return A2D_OK;
+}
+
+a2d_err a2d_index_list_read(const char *path, int64_t n, int64_t **idx, int64_t *count) {
+  a2d_err err = A2D_OK;
+  char *text = NULL;
+  size_t len = 0;
+  int64_t *first_line = NULL, *out = NULL, found = 0, line = 0;
+  *idx = NULL;
+  *count = 0;
+  A2D_TRY(a2d_read_text_file(path, &text, &len));
+  if (strlen(text) != len) A2D_FAIL(A2D_ERR_DATA, "%s: not a text file (contains NUL bytes)", path);
+  A2D_TRY(A2D_CALLOC(first_line, n > 0 ? n : 1));
+  for (const char *p = text; *p;) {
+    const char *end = strchr(p, '\n');
+    if (!end) end = p + strlen(p);
+    line++;
+    const char *hash = memchr(p, '#', (size_t)(end - p));
+    const char *a = p, *b = hash ? hash : end;
+    while (a < b && is_blank(*a)) a++;
+    while (b > a && is_blank(b[-1])) b--;
+    if (b > a) {
+      A2D_TRY(take_line(path, line, a, (size_t)(b - a), n, first_line));
+      found++;
+    }
+    p = *end ? end + 1 : end;
+  }
+  if (found == 0) A2D_FAIL(A2D_ERR_DATA, "%s: holds no indices", path);
+  A2D_TRY(A2D_CALLOC(out, found));
+  for (int64_t i = 0, j = 0; i < n; i++)
+    if (first_line[i]) out[j++] = i;
+  *idx = out;
+  *count = found;
+  out = NULL;
+cleanup:
+  free(text);
+  free(first_line);
+  free(out);
+  return err;
+}
