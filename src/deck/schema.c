@@ -232,12 +232,17 @@ static const a2d_key_spec unlearn_dmm_keys[] = {
         "direct (theta . 1[retain] + intercept)."),
     END};
 static const a2d_key_spec unlearn_newton_keys[] = {
-    KEY("damping", A2D_KEY_REAL, "0.0001", "[0, inf)", NULL, "unlearn",
-        "Added to [train] weight_decay as the L2 strength of the objective whose Hessian is "
-        "solved (keeps it positive definite)."),
-    KEY("max_iterations", A2D_KEY_INT, "500", "[1, inf)", NULL, "unlearn",
-        "Conjugate-gradient iterations at most (PETSc KSP cg)."),
-    KEY("tolerance", A2D_KEY_REAL, "1e-8", "(0, 1)", NULL, "unlearn",
+    KEY("gradient", A2D_KEY_ENUM, "difference", NULL, "difference|retain", "unlearn",
+        "The step's gradient: difference (grad L_R - grad L_S at the trained model: what removing "
+        "the forget points changes; right for a model trained short of the optimum) or retain "
+        "(grad L_R: also finishes the training)."),
+    KEY("damping", A2D_KEY_REAL, "0.01", "[0, inf)", NULL, "unlearn",
+        "Added to the Hessian's diagonal (Levenberg-Marquardt), beside [train] weight_decay; 0 "
+        "gives the exact Newton step, which overshoots from a model trained short of the "
+        "optimum (docs/algorithms.md)."),
+    KEY("max_iterations", A2D_KEY_INT, "1000", "[1, inf)", NULL, "unlearn",
+        "Conjugate-gradient iterations at most (PETSc KSP cg); not converging is an error."),
+    KEY("tolerance", A2D_KEY_REAL, "0.001", "(0, 1)", NULL, "unlearn",
         "Relative residual at which conjugate gradients stop."),
     END};
 

@@ -22,7 +22,7 @@
 
 enum { N = 400, D = 10, C = 3, P = (D + 1) * C, NFORGET = 5, MAX_STEPS = 15 };
 
-static const double WEIGHT_DECAY = 0.004, DAMPING = 0.006; /* lambda = 0.01 */
+static const double WEIGHT_DECAY = 0.01; /* lambda; damping 0: the exact Newton step */
 
 static float X[N * D];
 static int32_t Y[N];
@@ -142,7 +142,7 @@ static void test_exact_newton(const a2d_model *m, const a2d_deck *deck, float *w
   a2d_rng rng;
   a2d_rng_seed(&rng, 11, 3, 0);
   a2d_model_init(m, w_rand, &rng);
-  const double lambda = WEIGHT_DECAY + DAMPING;
+  const double lambda = WEIGHT_DECAY;
   double steps[2][MAX_STEPS];
   const double g0 = reference_gradient_norm(s, w_rand, lambda);
   int count[2] = {iterate(s, w_zero, steps[0]), iterate(s, w_rand, steps[1])};
@@ -205,6 +205,28 @@ static void test_close_to_retrain(const a2d_model *m, const a2d_deck *deck) {
       (long long)forget[4], before, after, after / before);
   CHECK(before > 1e-3); /* forgetting moved the minimiser */
   CHECK(after < 0.05 * before);
+
+  /* The default gradient (difference) from w_S* lands just as close: there grad L_S = 0. */
+  a2d_deck *diff = NULL;
+  CHECK_OK(a2d_deck_parse("diff.ini", "[output]\npath = x.h5\n[unlearn.newton]\ndamping = 0\n",
+                          &diff));
+  CHECK_OK(a2d_deck_finish(diff));
+  s->p.deck = diff;
+  int64_t examples = 0;
+  CHECK_OK(step(s, w_s, w_1, &examples));
+  const double after_diff = distance(w_1, w_r);
+  printf("(b) gradient = difference: |w_1 - w_R*| = %.4g (ratio %.4g)\n", after_diff,
+         after_diff / before);
+  CHECK(after_diff < 0.05 * before);
+  CHECK(examples % (N - NFORGET) == NFORGET); /* one extra pass over the forget set */
+  /* From a point short of the optimum, the difference step moves by the removal only. */
+  float w_half[P], w_2[P];
+  for (int k = 0; k < P; k++) w_half[k] = 0.5f * w_s[k];
+  CHECK_OK(step(s, w_half, w_2, NULL));
+  printf("(b) from w_S*/2: the difference step moves %.4g (removal alone %.4g)\n",
+         distance(w_2, w_half), distance(w_1, w_s));
+  CHECK(distance(w_2, w_half) < 3 * distance(w_1, w_s));
+  a2d_deck_free(&diff);
   free(full);
   free(s);
 }
@@ -251,8 +273,8 @@ static void test_examples(const a2d_model *m, const a2d_deck *deck, const float 
   /* CG stopped after 2 iterations: an error, and the count shows 1 + 2 passes. */
   a2d_deck *short_deck = NULL;
   CHECK_OK(a2d_deck_parse("short.ini",
-                          "[output]\npath = x.h5\n[unlearn.newton]\ndamping = 0.006\n"
-                          "max_iterations = 2\ntolerance = 1e-12\n",
+                          "[output]\npath = x.h5\n[unlearn.newton]\ndamping = 0\n"
+                          "gradient = retain\nmax_iterations = 2\ntolerance = 1e-12\n",
                           &short_deck));
   CHECK_OK(a2d_deck_finish(short_deck));
   s->p.deck = short_deck;
@@ -274,8 +296,8 @@ int main(int argc, char **argv) {
   CHECK_OK(a2d_model_setup(&m, "logreg", D, C, NULL, 0));
   CHECK(m.nparams == P);
   CHECK_OK(a2d_deck_parse("newton.ini",
-                          "[output]\npath = x.h5\n[unlearn.newton]\ndamping = 0.006\n"
-                          "tolerance = 1e-10\n",
+                          "[output]\npath = x.h5\n[unlearn.newton]\ndamping = 0\n"
+                          "gradient = retain\ntolerance = 1e-10\n",
                           &deck));
   CHECK_OK(a2d_deck_finish(deck));
   CHECK(!strcmp(a2d_unlearn_newton.name, "newton"));

@@ -5,12 +5,19 @@
  * The retain set R's regularised objective
  *
  *   L_R(w) = (1/|R|) sum_{i in R} CE(x_i, y_i; w) + (lambda/2) ||w||^2,
- *   lambda = [train] weight_decay + [unlearn.newton] damping,
+ *   lambda = [train] weight_decay,
  *
  * is strictly convex for logistic regression, and the unlearned model is one
- * Newton step on it from the trained parameters w0:
+ * (damped) Newton step on it from the trained parameters w0:
  *
- *   w = w0 - H^{-1} g,   g = grad L_R(w0),   H = Hessian of L_R at w0.
+ *   w = w0 - (H + mu I)^{-1} g,   H = Hessian of L_R at w0,  mu = damping,
+ *
+ * with g = grad L_R(w0) (`gradient = retain`), or by default g = grad L_R(w0)
+ * - grad L_S(w0) (`gradient = difference`): the change of the gradient that
+ * removing the forget points makes.  The two agree when w0 minimises the
+ * training objective L_S; the difference leaves out what training left
+ * unfinished, so a model stopped early (SGD) is moved by the forget points'
+ * removal only, not also towards the optimum it never reached.
  *
  * H s = g is solved by conjugate gradients (PETSc KSP cg, options prefix
  * -newton_) on a shell matrix whose product is a Hessian-vector product
@@ -20,8 +27,9 @@
  * w0; a backward pass gives H_CE v, and lambda v is added.  Rows of R go
  * through in batches, so memory is O(batch x d + |R| x C + P).
  *
- * Cost, in r->examples: |R| for the pass that gives g and p, and |R| for
- * every Hessian-vector product (one per CG iteration).
+ * Cost, in r->examples: |R| for the pass that gives g and p (plus |F| for
+ * the difference), and |R| for every Hessian-vector product (one per CG
+ * iteration).
  */
 #include <math.h>
 #include <petscksp.h>
@@ -45,16 +53,16 @@ typedef struct hessian {
   float *v;          /* the direction, in float: P */
   float *gb;         /* one batch's gradient: P */
   double *acc;       /* the sum over batches: P */
-  double lambda;     /* L2 strength */
+  double lambda;     /* L2 strength of the Hessian: weight decay + damping */
   int64_t *examples; /* r->examples */
 } hessian;
 
-/* Copy retain rows [i0, i0 + b) into the batch buffers. */
-static void load_batch(hessian *h, int64_t i0, int64_t b) {
+/* Copy rows[i0, i0 + b) into the batch buffers. */
+static void load_batch(hessian *h, const int64_t *rows, int64_t i0, int64_t b) {
   const a2d_unlearn_problem *p = h->p;
   const int64_t d = p->model->d;
   for (int64_t i = 0; i < b; i++) {
-    const int64_t j = p->retain[i0 + i];
+    const int64_t j = rows[i0 + i];
     memcpy(h->xb + i * d, p->x + j * d, (size_t)d * sizeof(float));
     h->yb[i] = p->y[j];
   }
@@ -64,32 +72,51 @@ static int64_t batch_size(int64_t n, int64_t i0) {
   return n - i0 < NEWTON_BATCH ? n - i0 : NEWTON_BATCH;
 }
 
-/* One pass over R at w0: g = grad L_R(w0) (P doubles) and the softmax of every row. */
-static void gradient_pass(hessian *h, double *g) {
+/*
+ * One pass over rows[0..n) at w0: sum (P doubles) = the sum of the rows'
+ * cross-entropy gradients; with prob, the softmax of every row too.
+ */
+static void gradient_sum(hessian *h, const int64_t *rows, int64_t n, float *prob, double *sum) {
   const a2d_unlearn_problem *p = h->p;
   const a2d_model *m = p->model;
-  const int64_t C = m->classes, P = m->nparams, n = p->nretain;
-  memset(g, 0, (size_t)P * sizeof(double));
+  const int64_t C = m->classes, P = m->nparams;
+  memset(sum, 0, (size_t)P * sizeof(double));
   for (int64_t i0 = 0; i0 < n; i0 += NEWTON_BATCH) {
     const int64_t b = batch_size(n, i0);
-    load_batch(h, i0, b);
+    load_batch(h, rows, i0, b);
     a2d_model_forward(m, p->params0, h->xb, b, h->ws);
-    for (int64_t i = 0; i < b; i++) {
+    for (int64_t i = 0; prob && i < b; i++) {
       const float *z = h->ws->logits + i * C;
-      float *q = h->prob + (i0 + i) * C, zmax = z[0];
+      float *q = prob + (i0 + i) * C, zmax = z[0];
       for (int64_t c = 1; c < C; c++) zmax = z[c] > zmax ? z[c] : zmax;
       double sum = 0.0;
       for (int64_t c = 0; c < C; c++) sum += exp((double)(z[c] - zmax));
       for (int64_t c = 0; c < C; c++) q[c] = (float)(exp((double)(z[c] - zmax)) / sum);
     }
-    /* The batch mean's gradient, weighted b / |R| into the mean over R. */
+    /* The batch mean's gradient, times b: the batch's sum. */
     a2d_loss_cross_entropy(h->ws->logits, h->yb, b, C, h->ws->dlogits);
     a2d_model_backward(m, p->params0, h->ws, b, h->gb);
-    const double weight = (double)b / (double)n;
-    for (int64_t k = 0; k < P; k++) g[k] += weight * h->gb[k];
+    for (int64_t k = 0; k < P; k++) sum[k] += (double)b * h->gb[k];
   }
-  for (int64_t k = 0; k < P; k++) g[k] += h->lambda * p->params0[k];
   *h->examples += n;
+}
+
+/*
+ * The step's right-hand side g at w0, and the softmax of every retain row:
+ * grad L_R(w0) = sum_R / |R| + wd w0, or with `difference` grad L_R - grad L_S
+ * = sum_R / |R| - (sum_R + sum_F) / n (the weight decay cancels).
+ */
+static void right_hand_side(hessian *h, int difference, double *g, double *scratch) {
+  const a2d_unlearn_problem *p = h->p;
+  const int64_t P = p->model->nparams, nr = p->nretain, n = p->nretain + p->nforget;
+  gradient_sum(h, p->retain, nr, h->prob, g);
+  if (!difference) {
+    for (int64_t k = 0; k < P; k++) g[k] = g[k] / (double)nr + p->train_weight_decay * p->params0[k];
+    return;
+  }
+  gradient_sum(h, p->forget, p->nforget, NULL, scratch);
+  for (int64_t k = 0; k < P; k++)
+    g[k] = g[k] / (double)nr - (g[k] + scratch[k]) / (double)n;
 }
 
 /* y = H x: the cross-entropy Hessian at w0 through the model code, plus lambda x. */
@@ -107,7 +134,7 @@ static PetscErrorCode hessian_mult(Mat A, Vec x, Vec y) {
   for (int64_t k = 0; k < P; k++) h->v[k] = (float)xv[k], h->acc[k] = 0.0;
   for (int64_t i0 = 0; i0 < n; i0 += NEWTON_BATCH) {
     const int64_t b = batch_size(n, i0);
-    load_batch(h, i0, b);
+    load_batch(h, p->retain, i0, b);
     a2d_model_forward(m, h->v, h->xb, b, h->ws); /* logits = dz = x W_v + b_v */
     for (int64_t i = 0; i < b; i++) {
       const float *dz = h->ws->logits + i * C, *q = h->prob + (i0 + i) * C;
@@ -135,7 +162,9 @@ static a2d_err newton_run(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
                      "convex)");
   double damping, tolerance;
   int64_t max_iterations;
+  int gradient; /* difference|retain */
   A2D_CHECK(a2d_deck_real(p->deck, SECTION, "damping", &damping));
+  A2D_CHECK(a2d_deck_enum(p->deck, SECTION, "gradient", &gradient));
   A2D_CHECK(a2d_deck_real(p->deck, SECTION, "tolerance", &tolerance));
   A2D_CHECK(a2d_deck_int(p->deck, SECTION, "max_iterations", &max_iterations));
   if (p->nretain < 1)
@@ -148,7 +177,7 @@ static a2d_err newton_run(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
 
   a2d_err err = A2D_OK;
   hessian h = {.p = p, .lambda = p->train_weight_decay + damping, .examples = &r->examples};
-  double *g = NULL;
+  double *g = NULL, *scratch = NULL;
   Mat H = NULL;
   Vec gv = NULL, sv = NULL;
   KSP ksp = NULL;
@@ -163,7 +192,8 @@ static a2d_err newton_run(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
   A2D_TRY(A2D_CALLOC(h.gb, P));
   A2D_TRY(A2D_CALLOC(h.acc, P));
   A2D_TRY(A2D_CALLOC(g, P));
-  gradient_pass(&h, g);
+  A2D_TRY(A2D_CALLOC(scratch, P));
+  right_hand_side(&h, gradient == 0, g, scratch);
 
   A2D_TRY_PETSC(VecCreateSeq(PETSC_COMM_SELF, (PetscInt)P, &gv));
   A2D_TRY_PETSC(VecDuplicate(gv, &sv));
@@ -215,6 +245,7 @@ cleanup:
   free(h.gb);
   free(h.acc);
   free(g);
+  free(scratch);
   return err;
 }
 
