@@ -48,7 +48,7 @@ finish() {
   [ "$failed" -eq 0 ]
 }
 
-# A deck on small synthetic data (fast), writing study.h5 in WORK.
+# A deck on small synthetic data (fast) with one forget set, writing study.h5 in WORK.
 small_deck() {
   cat <<DECK
 [output]
@@ -62,6 +62,9 @@ features = 12
 classes = 4
 seed = 3
 scaling = standard
+
+[forget]
+random_10 = random:10
 DECK
 }
 
