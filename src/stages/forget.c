@@ -46,6 +46,7 @@ typedef struct forget_plan {
   forget_set *sets;
 } forget_plan;
 
+/* Free the sets' paths and indices and the set array. */
 static void plan_free(forget_plan *p) {
   for (int i = 0; p->sets && i < p->nsets; i++) {
     free(p->sets[i].path);

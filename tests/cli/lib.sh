@@ -48,7 +48,7 @@ finish() {
   [ "$failed" -eq 0 ]
 }
 
-# A deck on small synthetic data (fast), writing study.h5 in WORK.
+# A deck on small synthetic data (fast) with one forget set, writing study.h5 in WORK.
 small_deck() {
   cat <<DECK
 [output]
@@ -62,6 +62,9 @@ features = 12
 classes = 4
 seed = 3
 scaling = standard
+
+[forget]
+random_10 = random:10
 DECK
 }
 
@@ -101,7 +104,7 @@ DECK
 # small_fit_deck plus forget sets, every mlp method and oracles: the whole pipeline.
 # $2 = [datamodel] output (margin or logits).
 small_unlearn_deck() {
-  small_fit_deck "${1:-study.h5}" | sed "s/^lds_subsets = 10$/lds_subsets = 0\noutput = ${2:-margin}/"
+  small_fit_deck "${1:-study.h5}" | sed "s/^lds_subsets = 10$/lds_subsets = 0\noutput = ${2:-margin}/; /^random_10 = random:10$/d"
   cat <<DECK
 
 [forget]

@@ -2,9 +2,11 @@
  * test_forget.c - the pieces behind stage forget: index lists (good files and
  * every error with its line) and k-means (recovers well-separated blobs,
  * orders clusters by size, fills empty clusters, is bit-identical when rerun),
- * and the nearest-points selection.  Ranks: 1.
+ * the nearest-points selection, and reading sets back from a study file
+ * (a2d_stage_read_forget, collective).  Ranks: 1 and 2.
  */
 #include <math.h>
+#include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 #include "a2d/kmeans.h"
 #include "a2d/rng.h"
 #include "check.h"
+#include "stage_util.h"
 
 static char g_dir[64];
 
@@ -196,23 +199,86 @@ static void test_kmeans_edges(void) {
   CHECK(out[2] == -7);
 }
 
-int main(void) {
+/* Write /forget/<name>/indices = v[0..count) (from rank 0). */
+static void put_set(a2d_store *st, int rank, const char *name, const int64_t *v, int64_t count) {
+  char path[128];
+  snprintf(path, sizeof path, "/forget/%s/indices", name);
+  CHECK_OK(a2d_store_create(st, path, A2D_I64, 1, &count, NULL, 0));
+  CHECK_OK(a2d_store_write_rows(st, path, A2D_I64, 0, rank == 0 ? count : 0, v));
+}
+
+static void test_read_forget(int rank, int size) {
+  char path[64];
+  snprintf(path, sizeof path, "test_forget_np%d.h5", size);
+  if (rank == 0) remove(path);
+  MPI_Barrier(MPI_COMM_WORLD);
+  a2d_context ctx = {MPI_COMM_WORLD, rank, size, NULL, NULL, 0, 0, 0};
+  CHECK_OK(a2d_store_open(MPI_COMM_WORLD, path, &ctx.store));
+  if (!ctx.store) return;
+  const int64_t good[3] = {1, 4, 7}, unsorted[2] = {4, 1}, range[2] = {3, 10}, big[3] = {0, 1, 2};
+  put_set(ctx.store, rank, "good", good, 3);
+  put_set(ctx.store, rank, "empty", NULL, 0);
+  put_set(ctx.store, rank, "unsorted", unsorted, 2);
+  put_set(ctx.store, rank, "range", range, 2);
+  put_set(ctx.store, rank, "big", big, 3);
+
+  int64_t *f = NULL, *r = NULL, nf = -1, nr = -1;
+  CHECK_OK(a2d_stage_read_forget(&ctx, "good", 10, &f, &nf, &r, &nr));
+  CHECK(nf == 3 && nr == 7);
+  if (nf == 3 && nr == 7) {
+    CHECK(f[0] == 1 && f[1] == 4 && f[2] == 7);
+    CHECK(r[0] == 0 && r[1] == 2 && r[2] == 3 && r[3] == 5 && r[4] == 6 && r[5] == 8 && r[6] == 9);
+  }
+  free(f);
+  free(r);
+  CHECK_OK(a2d_stage_read_forget(&ctx, "empty", 10, &f, &nf, &r, &nr));
+  CHECK(nf == 0 && nr == 10 && f && r);
+  if (nr == 10) CHECK(r[0] == 0 && r[9] == 9);
+  free(f);
+  free(r);
+  CHECK_FAILS(a2d_stage_read_forget(&ctx, "unsorted", 10, &f, &nf, &r, &nr), A2D_ERR_DATA,
+              "/forget/unsorted/indices row 1: index 1 follows 4; indices must increase");
+  CHECK(f == NULL && r == NULL && nf == 0 && nr == 0);
+  CHECK_FAILS(a2d_stage_read_forget(&ctx, "range", 10, &f, &nf, &r, &nr), A2D_ERR_DATA,
+              "/forget/range/indices row 1: index 10 is outside the training set of 10 points "
+              "(0 to 9)");
+  CHECK_FAILS(a2d_stage_read_forget(&ctx, "big", 2, &f, &nf, &r, &nr), A2D_ERR_DATA,
+              "expected at most 2 indices");
+  CHECK_FAILS(a2d_stage_read_forget(&ctx, "nope", 10, &f, &nf, &r, &nr), A2D_ERR_DATA,
+              "no forget set nope (dataset /forget/nope/indices is missing)");
+  CHECK_OK(a2d_store_close(&ctx.store));
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (rank == 0) remove(path);
+}
+
+int main(int argc, char **argv) {
+  int rank, size;
+  MPI_Init(&argc, &argv);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
   snprintf(g_dir, sizeof g_dir, "test_forget_XXXXXX");
   if (!mkdtemp(g_dir)) {
     snprintf(g_dir, sizeof g_dir, "/tmp/test_forget_XXXXXX");
     if (!mkdtemp(g_dir)) {
       perror("test_forget: mkdtemp");
+      MPI_Abort(MPI_COMM_WORLD, 2);
       return 2;
     }
   }
   test_index_list();
   test_kmeans_blobs();
   test_kmeans_edges();
+  test_read_forget(rank, size);
   char path[128];
   snprintf(path, sizeof path, "%s/list.txt", g_dir);
   remove(path);
   snprintf(path, sizeof path, "%s/nul.txt", g_dir);
   remove(path);
   remove(g_dir);
-  return check_summary("test_forget");
+  char name[32];
+  snprintf(name, sizeof name, "test_forget[rank %d]", rank);
+  int rc = check_summary(name), any = 0;
+  MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  MPI_Finalize();
+  return any;
 }
