@@ -208,8 +208,8 @@ static void test_close_to_retrain(const a2d_model *m, const a2d_deck *deck) {
 
   /* The default gradient (difference) from w_S* lands just as close: there grad L_S = 0. */
   a2d_deck *diff = NULL;
-  CHECK_OK(a2d_deck_parse("diff.ini", "[output]\npath = x.h5\n[unlearn.newton]\ndamping = 0\n",
-                          &diff));
+  CHECK_OK(
+      a2d_deck_parse("diff.ini", "[output]\npath = x.h5\n[unlearn.newton]\ndamping = 0\n", &diff));
   CHECK_OK(a2d_deck_finish(diff));
   s->p.deck = diff;
   int64_t examples = 0;

@@ -111,12 +111,12 @@ static void right_hand_side(hessian *h, int difference, double *g, double *scrat
   const int64_t P = p->model->nparams, nr = p->nretain, n = p->nretain + p->nforget;
   gradient_sum(h, p->retain, nr, h->prob, g);
   if (!difference) {
-    for (int64_t k = 0; k < P; k++) g[k] = g[k] / (double)nr + p->train_weight_decay * p->params0[k];
+    for (int64_t k = 0; k < P; k++)
+      g[k] = g[k] / (double)nr + p->train_weight_decay * p->params0[k];
     return;
   }
   gradient_sum(h, p->forget, p->nforget, NULL, scratch);
-  for (int64_t k = 0; k < P; k++)
-    g[k] = g[k] / (double)nr - (g[k] + scratch[k]) / (double)n;
+  for (int64_t k = 0; k < P; k++) g[k] = g[k] / (double)nr - (g[k] + scratch[k]) / (double)n;
 }
 
 /* y = H x: the cross-entropy Hessian at w0 through the model code, plus lambda x. */
