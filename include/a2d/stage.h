@@ -37,7 +37,22 @@ typedef struct a2d_stage {
   const char *group;   /* the study-file group the stage owns */
   const char *needs;   /* comma-separated stages that must be complete first */
   a2d_err (*run)(a2d_context *ctx);
+  /*
+   * Optional: check the stage's deck settings without data or study file, so
+   * that `a2d check` and the start of `a2d run` catch mistakes before hours
+   * of earlier stages.  Runs on every rank; A2D_ERR_DECK for deck errors.
+   */
+  a2d_err (*check)(const a2d_deck *deck);
+  /*
+   * Optional: text appended to the stage's config for inputs the deck only
+   * names (the contents of a forget set's index file), so that changing them
+   * makes a completed stage out of date like a changed key.  Caller frees.
+   */
+  a2d_err (*fingerprint)(const a2d_deck *deck, char **text);
 } a2d_stage;
+
+/* Run the check of every stage (only == NULL) or of one, agreed over comm. */
+a2d_err a2d_stages_check(MPI_Comm comm, const a2d_deck *deck, const a2d_stage *only);
 
 /* The stages in pipeline order, terminated by {NULL}. */
 extern const a2d_stage a2d_stages[];
@@ -61,6 +76,9 @@ a2d_err a2d_stage_train(a2d_context *ctx);
 a2d_err a2d_stage_ensemble(a2d_context *ctx);
 a2d_err a2d_stage_fit(a2d_context *ctx);
 a2d_err a2d_stage_forget(a2d_context *ctx);
+a2d_err a2d_stage_forget_check(const a2d_deck *deck);
+a2d_err a2d_stage_forget_fingerprint(const a2d_deck *deck, char **text);
+a2d_err a2d_stage_unlearn_check(const a2d_deck *deck);
 a2d_err a2d_stage_unlearn(a2d_context *ctx);
 a2d_err a2d_stage_oracle(a2d_context *ctx);
 

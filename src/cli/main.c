@@ -216,6 +216,7 @@ static a2d_err dispatch(a2d_context *ctx, const cli_args *args) {
   if (!stage && strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "status"))
     return A2D_ERROR(A2D_ERR_DECK, "unknown command \"%s\" (see a2d --help)", cmd);
   A2D_CHECK(load_deck(ctx->comm, args, &ctx->deck));
+  if (strcmp(cmd, "status")) A2D_CHECK(a2d_stages_check(ctx->comm, ctx->deck, stage));
   if (!strcmp(cmd, "check")) return command_check(ctx);
   if (!strcmp(cmd, "status")) return command_status(ctx);
   return command_run(ctx, stage);

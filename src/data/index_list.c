@@ -27,6 +27,7 @@ static a2d_err take_line(const char *path, int64_t line, const char *s, size_t l
     if (v > (INT64_MAX - 9) / 10) overflow = 1;
     if (!overflow) v = v * 10 + (s[i] - '0');
   }
+  if (n < 0) return A2D_OK; /* syntax only */
   if (overflow || v >= n) {
     if (n == 0)
       return A2D_ERROR(A2D_ERR_DATA,
@@ -53,7 +54,7 @@ a2d_err a2d_index_list_read(const char *path, int64_t n, int64_t **idx, int64_t 
   *count = 0;
   A2D_TRY(a2d_read_text_file(path, &text, &len));
   if (strlen(text) != len) A2D_FAIL(A2D_ERR_DATA, "%s: not a text file (contains NUL bytes)", path);
-  A2D_TRY(A2D_CALLOC(first_line, n > 0 ? n : 1));
+  A2D_TRY(A2D_CALLOC(first_line, n > 0 ? n : 1)); /* n < 0: syntax only, nothing recorded */
   for (const char *p = text; *p;) {
     const char *end = strchr(p, '\n');
     if (!end) end = p + strlen(p);
@@ -69,6 +70,10 @@ a2d_err a2d_index_list_read(const char *path, int64_t n, int64_t **idx, int64_t 
     p = *end ? end + 1 : end;
   }
   if (found == 0) A2D_FAIL(A2D_ERR_DATA, "%s: holds no indices", path);
+  if (n < 0) {
+    *count = found;
+    goto cleanup;
+  }
   A2D_TRY(A2D_CALLOC(out, found));
   for (int64_t i = 0, j = 0; i < n; i++)
     if (first_line[i]) out[j++] = i;

@@ -87,12 +87,37 @@ static void describe_change(const char *old, const char *now, char *buf, size_t 
   snprintf(buf, size, "(no difference found)");
 }
 
+/* The stage's config text: its deck keys, plus its fingerprint of named inputs. */
+static a2d_err stage_config(a2d_context *ctx, const a2d_stage *stage, char **text) {
+  char *extra = NULL, *joined;
+  A2D_CHECK(a2d_deck_stage_config(ctx->deck, stage->name, text));
+  if (!stage->fingerprint) return A2D_OK;
+  a2d_err err = stage->fingerprint(ctx->deck, &extra);
+  if (!err && extra && extra[0]) {
+    size_t n = strlen(*text) + strlen(extra) + 1;
+    joined = malloc(n);
+    if (!joined) {
+      err = A2D_ERROR(A2D_ERR_MEM, "out of memory for the config of stage %s", stage->name);
+    } else {
+      snprintf(joined, n, "%s%s", *text, extra);
+      free(*text);
+      *text = joined;
+    }
+  }
+  free(extra);
+  if (err) {
+    free(*text);
+    *text = NULL;
+  }
+  return err;
+}
+
 /* Refuse to build on `stage` if it was computed with other deck keys than the deck's. */
 static a2d_err check_config(a2d_context *ctx, const a2d_stage *stage, const char *what) {
   char group[128], *old = NULL, *now = NULL, change[1024];
   marks_group(stage, group, sizeof group);
   A2D_CHECK(a2d_store_get_string(ctx->store, group, "config", &old));
-  a2d_err err = a2d_deck_stage_config(ctx->deck, stage->name, &now);
+  a2d_err err = stage_config(ctx, stage, &now);
   if (!err && old && strcmp(old, now)) {
     describe_change(old, now, change, sizeof change);
     err = A2D_ERROR(A2D_ERR_STATE,
@@ -164,7 +189,7 @@ a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
   char group[128], now_text[64], fault[160], *config = NULL;
   int skip = 0;
   marks_group(stage, group, sizeof group);
-  A2D_TRY(a2d_deck_stage_config(ctx->deck, stage->name, &config));
+  A2D_TRY(a2d_agree(ctx->comm, stage_config(ctx, stage, &config)));
   A2D_TRY(a2d_agree(ctx->comm, plan_stage(ctx, stage, config, &skip)));
   if (skip) {
     a2d_log("%s: complete, skipped (--force recomputes it)", stage->name);

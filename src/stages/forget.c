@@ -334,3 +334,65 @@ cleanup:
   free(names);
   return err;
 }
+
+/* Deck-only check of the forget sets: every spec parses, every index list reads. */
+a2d_err a2d_stage_forget_check(const a2d_deck *deck) {
+  a2d_err err = A2D_OK;
+  forget_plan p = {0};
+  int64_t *idx = NULL, count;
+  A2D_TRY(parse_plan(deck, &p));
+  for (int i = 0; i < p.nsets; i++)
+    if (p.sets[i].kind == SET_CLUSTER && p.sets[i].which >= p.clusters)
+      A2D_FAIL(A2D_ERR_DECK,
+               "%s: [forget] %s: cluster %lld is out of range: [forget] clusters = %lld (0 to "
+               "%lld)",
+               p.sets[i].origin, p.sets[i].name, (long long)p.sets[i].which, (long long)p.clusters,
+               (long long)(p.clusters - 1));
+  for (int i = 0; i < p.nsets; i++) {
+    if (p.sets[i].kind != SET_FILE) continue;
+    A2D_TRY(a2d_index_list_read(p.sets[i].path, -1, &idx, &count)); /* range: later */
+    free(idx);
+    idx = NULL;
+  }
+cleanup:
+  plan_free(&p);
+  return err;
+}
+
+/* The contents of every index file (FNV-1a hash and size), as config lines. */
+a2d_err a2d_stage_forget_fingerprint(const a2d_deck *deck, char **text) {
+  a2d_err err = A2D_OK;
+  forget_plan p = {0};
+  char *content = NULL, line[640];
+  size_t len, used = 0, cap = 1;
+  *text = NULL;
+  A2D_TRY(parse_plan(deck, &p));
+  A2D_TRY(a2d_calloc(cap, 1, text));
+  for (int i = 0; i < p.nsets; i++) {
+    if (p.sets[i].kind != SET_FILE) continue;
+    if (a2d_read_text_file(p.sets[i].path, &content, &len)) {
+      a2d_error_clear();
+      snprintf(line, sizeof line, "[forget] %s index file = unreadable\n", p.sets[i].name);
+    } else {
+      uint64_t h = 0xcbf29ce484222325ull;
+      for (size_t c = 0; c < len; c++) h = (h ^ (unsigned char)content[c]) * 0x100000001b3ull;
+      snprintf(line, sizeof line, "[forget] %s index file = %zu bytes, FNV-1a %016llx\n",
+               p.sets[i].name, len, (unsigned long long)h);
+    }
+    free(content);
+    content = NULL;
+    char *bigger = realloc(*text, cap + strlen(line));
+    if (!bigger) A2D_FAIL(A2D_ERR_MEM, "out of memory fingerprinting the forget sets");
+    *text = bigger;
+    cap += strlen(line);
+    memcpy(*text + used, line, strlen(line) + 1);
+    used += strlen(line);
+  }
+cleanup:
+  plan_free(&p);
+  if (err) {
+    free(*text);
+    *text = NULL;
+  }
+  return err;
+}

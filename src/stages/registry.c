@@ -4,22 +4,57 @@
  */
 #include <string.h>
 
+#include "a2d/parallel.h"
 #include "a2d/stage.h"
 
 const a2d_stage a2d_stages[] = {
-    {"prepare", "load, select and scale the data set into /data", "/data", "", a2d_stage_prepare},
-    {"train", "train the base models on the whole training set into /train", "/train", "prepare",
-     a2d_stage_train},
-    {"ensemble", "train the subset-retrain ensemble into /ensemble", "/ensemble", "prepare",
-     a2d_stage_ensemble},
-    {"fit", "fit the sparse datamodels and their LDS into /datamodel", "/datamodel", "ensemble",
-     a2d_stage_fit},
-    {"forget", "draw the forget sets into /forget", "/forget", "prepare", a2d_stage_forget},
-    {"unlearn", "unlearn every forget set with every method from every base model into /unlearn",
-     "/unlearn", "train,fit,forget", a2d_stage_unlearn},
-    {"oracle", "retrain oracles on every forget set's retain set into /oracle", "/oracle", "forget",
-     a2d_stage_oracle},
-    {NULL, NULL, NULL, NULL, NULL}};
+    {.name = "prepare",
+     .summary = "load, select and scale the data set into /data",
+     .group = "/data",
+     .needs = "",
+     .run = a2d_stage_prepare},
+    {.name = "train",
+     .summary = "train the base models on the whole training set into /train",
+     .group = "/train",
+     .needs = "prepare",
+     .run = a2d_stage_train},
+    {.name = "ensemble",
+     .summary = "train the subset-retrain ensemble into /ensemble",
+     .group = "/ensemble",
+     .needs = "prepare",
+     .run = a2d_stage_ensemble},
+    {.name = "fit",
+     .summary = "fit the sparse datamodels and their LDS into /datamodel",
+     .group = "/datamodel",
+     .needs = "ensemble",
+     .run = a2d_stage_fit},
+    {.name = "forget",
+     .summary = "draw the forget sets into /forget",
+     .group = "/forget",
+     .needs = "prepare",
+     .run = a2d_stage_forget,
+     .check = a2d_stage_forget_check,
+     .fingerprint = a2d_stage_forget_fingerprint},
+    {.name = "unlearn",
+     .summary = "unlearn every forget set with every method from every base model into /unlearn",
+     .group = "/unlearn",
+     .needs = "train,fit,forget",
+     .run = a2d_stage_unlearn,
+     .check = a2d_stage_unlearn_check},
+    {.name = "oracle",
+     .summary = "retrain oracles on every forget set's retain set into /oracle",
+     .group = "/oracle",
+     .needs = "forget",
+     .run = a2d_stage_oracle},
+    {.name = NULL}};
+
+a2d_err a2d_stages_check(MPI_Comm comm, const a2d_deck *deck, const a2d_stage *only) {
+  a2d_err err = A2D_OK;
+  for (const a2d_stage *s = a2d_stages; s->name && !err; s++)
+    if (s->check && (!only || only == s)) err = s->check(deck);
+  A2D_CHECK(a2d_agree(comm, err));
+  return A2D_OK;
+}
 
 const a2d_stage *a2d_stage_find(const char *name) {
   for (const a2d_stage *s = a2d_stages; s->name; s++)

@@ -57,34 +57,43 @@ typedef struct unlearn_state {
 
 /* ------------------------------------------------------------ set-up */
 
-/* The deck's methods; refuse a method the model kind cannot take. */
-static a2d_err read_methods(unlearn_state *s) {
-  const a2d_deck *deck = s->ctx->deck;
-  int n;
+/* The deck's methods (at most 16); refuse a method the model kind cannot take. */
+static a2d_err deck_methods(const a2d_deck *deck, const a2d_unlearn_method **methods, int *count) {
+  int n, kind;
   char name[64];
+  const char *where = a2d_deck_origin(deck, "unlearn", "methods");
   A2D_CHECK(a2d_deck_list_len(deck, "unlearn", "methods", &n));
+  A2D_CHECK(a2d_deck_enum(deck, "model", "kind", &kind));
+  const char *kind_name = a2d_model_kinds[kind]->name;
   if (n == 0)
     return A2D_ERROR(A2D_ERR_DECK, "%s: [unlearn] methods is empty; name at least one method",
-                     a2d_deck_origin(deck, "unlearn", "methods"));
-  if (n > 16) return A2D_ERROR(A2D_ERR_DECK, "[unlearn] methods: at most 16 methods");
+                     where);
+  if (n > 16) return A2D_ERROR(A2D_ERR_DECK, "%s: [unlearn] methods: at most 16 methods", where);
   for (int i = 0; i < n; i++) {
     A2D_CHECK(a2d_deck_list_string(deck, "unlearn", "methods", i, name, sizeof name));
     const a2d_unlearn_method *m = a2d_unlearn_find(name);
     if (!m)
-      return A2D_ERROR(A2D_ERR_DECK, "%s: [unlearn] methods: method \"%s\" is not built in",
-                       a2d_deck_origin(deck, "unlearn", "methods"), name);
+      return A2D_ERROR(A2D_ERR_DECK, "%s: [unlearn] methods: method \"%s\" is not built in", where,
+                       name);
     for (int j = 0; j < i; j++)
-      if (s->methods[j] == m)
-        return A2D_ERROR(A2D_ERR_DECK, "%s: [unlearn] methods: \"%s\" is listed twice",
-                         a2d_deck_origin(deck, "unlearn", "methods"), name);
-    if ((m->needs & A2D_UNLEARN_LOGREG_ONLY) && strcmp(s->model.kind->name, "logreg"))
+      if (methods[j] == m)
+        return A2D_ERROR(A2D_ERR_DECK, "%s: [unlearn] methods: \"%s\" is listed twice", where,
+                         name);
+    if ((m->needs & A2D_UNLEARN_LOGREG_ONLY) && strcmp(kind_name, "logreg"))
       return A2D_ERROR(A2D_ERR_DECK,
                        "%s: [unlearn] methods: %s needs [model] kind = logreg (a convex "
                        "objective), not %s",
-                       a2d_deck_origin(deck, "unlearn", "methods"), name, s->model.kind->name);
-    s->methods[i] = m;
+                       where, name, kind_name);
+    methods[i] = m;
   }
-  s->nmethods = n;
+  *count = n;
+  return A2D_OK;
+}
+
+a2d_err a2d_stage_unlearn_check(const a2d_deck *deck) {
+  const a2d_unlearn_method *methods[16];
+  int n;
+  A2D_CHECK(deck_methods(deck, methods, &n));
   return A2D_OK;
 }
 
@@ -319,7 +328,7 @@ a2d_err a2d_stage_unlearn(a2d_context *ctx) {
   A2D_TRY(a2d_sgd_config_from_deck(ctx->deck, &s.train_cfg));
   s.P = s.model.nparams;
   s.C = s.model.classes;
-  A2D_TRY(read_methods(&s));
+  A2D_TRY(deck_methods(ctx->deck, s.methods, &s.nmethods));
   s.nforget = a2d_deck_named_count(ctx->deck, "forget");
   if (s.nforget == 0)
     A2D_FAIL(A2D_ERR_DECK, "%s: [forget] declares no forget sets", a2d_deck_name(ctx->deck));

@@ -130,4 +130,20 @@ forget_deck f1.h5 | sed 's|^picked = .*|picked = file:lists/missing.txt|' > deck
 expect_fail "missing list" 4 "decks/lists/missing.txt: cannot open: No such file or directory" "$A2D" forget decks/badlist.ini --force
 expect_fail "missing list on 2 ranks" 4 "decks/lists/missing.txt: cannot open" np 2 "$A2D" forget decks/badlist.ini --force
 check "printed once on 2 ranks" test "$(grep -c 'a2d: error' err.txt)" -eq 1
+
+# ---- deck checks before any stage runs, and index files as inputs of the stage ----
+forget_deck early.h5 | sed 's|^picked = .*|picked = file:lists/bad.txt|' > decks/early.ini
+printf '1\nx\n' > decks/lists/bad.txt
+expect_fail "a2d check reads the index lists" 3 "decks/lists/bad.txt:2: expected one index" "$A2D" check decks/early.ini
+expect_fail "a2d run refuses a bad spec before stage prepare" 2 "[forget] late: random:K: K must be" "$A2D" run decks/early.ini --set forget.late=random:x
+check "no study file made" test ! -e early.h5
+expect_fail "a2d check: newton needs logreg" 2 "[unlearn] methods: newton needs [model] kind = logreg" "$A2D" check decks/f1.ini --set unlearn.methods=none,newton
+printf '5\n6\n' > decks/lists/edit.txt
+forget_deck edit.h5 | sed 's|^picked = .*|picked = file:lists/edit.txt|' > decks/edit.ini
+expect_ok "prepare" "$A2D" prepare decks/edit.ini
+expect_ok "forget with an index list" "$A2D" forget decks/edit.ini
+printf '5\n7\n' > decks/lists/edit.txt
+expect_fail "an edited index list makes stage forget out of date" 5 "[forget] picked index file: was \"4 bytes, FNV-1a" "$A2D" forget decks/edit.ini
+expect_ok "recomputed with --force" "$A2D" forget decks/edit.ini --force
+check "the new list is used" /usr/bin/python3 -c "import h5py, sys; sys.exit(list(h5py.File('edit.h5','r')['/forget/picked/indices'][()]) != [5, 7])"
 finish
