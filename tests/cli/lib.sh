@@ -65,6 +65,12 @@ scaling = standard
 
 [forget]
 random_10 = random:10
+
+[unlearn]
+methods = none, ga, dmm
+
+[oracle]
+models = 2
 DECK
 }
 
@@ -104,25 +110,12 @@ DECK
 # small_fit_deck plus forget sets, every mlp method and oracles: the whole pipeline.
 # $2 = [datamodel] output (margin or logits).
 small_unlearn_deck() {
-  small_fit_deck "${1:-study.h5}" | sed "s/^lds_subsets = 10$/lds_subsets = 0\noutput = ${2:-margin}/; /^random_10 = random:10$/d"
-  cat <<DECK
-
-[forget]
-rand = random:15
-cls = class:2:10
-
-[unlearn]
-methods = none, ga, gd, ascent_descent, scrub, om, dm_direct, dmm
-chunk = 2
-
-[oracle]
-models = 3
-chunk = 1
-DECK
+  small_fit_deck "${1:-study.h5}" | sed "s/^lds_subsets = 10$/lds_subsets = 0\noutput = ${2:-margin}/
+    s/^random_10 = random:10$/rand = random:15\ncls = class:2:10/
+    s/^methods = none, ga, dmm$/methods = none, ga, gd, ascent_descent, scrub, om, dm_direct, dmm\nchunk = 2/
+    s/^models = 2$/models = 3\nchunk = 1/"
 }
 
-# The datasets every task group holds (task_runner.h); seconds vary from run to run.
-TASK_DATASETS="margins_train margins_val correct_train correct_val examples prep_examples seconds prep_seconds"
 same_tasks() { # same_tasks A.h5 B.h5 GROUP: every dataset of every task group equal, times aside
   /usr/bin/python3 - "$@" <<'PY'
 import sys, h5py, numpy as np
