@@ -9,7 +9,7 @@ A2D_PACKAGES=(
   build-essential cmake pkg-config git clang-format
   libopenmpi-dev openmpi-bin libscalapack-openmpi-dev petsc-dev
   libhdf5-openmpi-dev hdf5-tools libopenblas-dev zlib1g-dev
-  dataset-fashion-mnist python3-h5py python3-numpy
+  dataset-fashion-mnist python3-h5py python3-numpy python3-matplotlib
 )
 
 # Install the packages that are not installed yet; fast when none are missing.

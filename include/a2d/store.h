@@ -109,6 +109,34 @@ a2d_err a2d_store_read_block(a2d_store *store, const char *path, a2d_dtype type,
 a2d_err a2d_store_read_local(a2d_store *store, const char *path, a2d_dtype type, int rank,
                              const int64_t *start, const int64_t *count, void *buf);
 
+/* ---- Tables: compound datasets of string and float64 columns ---- */
+
+/*
+ * A table in memory: nrows records of ncols columns, packed one after the
+ * other without padding; column j is a NUL-padded string of widths[j] bytes,
+ * or a float64 (8 bytes, native order; read it with memcpy) when widths[j] is 0.
+ */
+typedef struct a2d_table {
+  int ncols;
+  const char *const *names;
+  const int *widths;
+  int64_t nrows;
+  unsigned char *data;
+} a2d_table;
+
+/* Bytes per record of a table. */
+size_t a2d_table_record_size(const a2d_table *t);
+
+/* Write a table as a compound dataset (collective; rank 0's rows are written). */
+a2d_err a2d_store_write_table(a2d_store *store, const char *path, const a2d_table *t);
+
+/*
+ * Read the columns named in t (ncols, names, widths set by the caller) of the
+ * compound dataset at `path`; sets t->nrows and allocates t->data (caller
+ * frees).  A missing column is A2D_ERR_DATA naming it.
+ */
+a2d_err a2d_store_read_table(a2d_store *store, const char *path, a2d_table *t);
+
 /* ---- Attributes of a group or dataset (`obj` = "/" for the root) ---- */
 
 a2d_err a2d_store_set_string(a2d_store *store, const char *obj, const char *name,

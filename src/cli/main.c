@@ -5,6 +5,7 @@
  *   a2d STAGE DECK [...]        one stage (see `a2d --help` for the list)
  *   a2d check DECK [--set ...]  validate a deck, print it with defaults filled in
  *   a2d status DECK             the state of every stage in the study file
+ *   a2d report DECK             the evaluation summary; report.md and summary.csv
  *   a2d deck-reference          the key reference of docs/deck.md (Markdown)
  *   a2d --help | --version
  *
@@ -12,6 +13,7 @@
  * (1 internal, 2 deck or usage, 3 data, 4 I/O, 5 study-file state, 6 memory).
  */
 #include <cblas.h>
+#include <errno.h>
 #include <mpi.h>
 #include <petscsys.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include "a2d/parallel.h"
 #include "a2d/stage.h"
 #include "a2d/store.h"
+#include "a2d/summary.h"
 #include "a2d/version.h"
 
 #define MAX_SETS 256
@@ -48,6 +51,8 @@ static void print_usage(FILE *out) {
           "  a2d STAGE DECK [options]   run one stage\n"
           "  a2d check DECK [options]   validate DECK and print the effective deck\n"
           "  a2d status DECK [options]  show the state of each stage in the study file\n"
+          "  a2d report DECK [options]  print the evaluation's summary; write report.md and\n"
+          "                             summary.csv beside the study file\n"
           "  a2d deck-reference         print the deck key reference (Markdown)\n"
           "  a2d --help | --version\n\n"
           "stages, in pipeline order:\n",
@@ -197,6 +202,58 @@ static a2d_err command_run(a2d_context *ctx, const a2d_stage *only) {
   return A2D_OK;
 }
 
+/* `a2d report`: the summary table on screen, and report.md and summary.csv beside the study file.
+ */
+static a2d_err command_report(a2d_context *ctx) {
+  a2d_summary_table table = {0};
+  char dir[4096], md[4200], csv[4200];
+  const char *path;
+  a2d_err err = A2D_OK;
+  A2D_CHECK(a2d_deck_string(ctx->deck, "output", "path", &path));
+  A2D_CHECK(open_study(ctx));
+  char state[32];
+  A2D_CHECK(a2d_stage_state(ctx, a2d_stage_find("evaluate"), state, sizeof state));
+  if (strcmp(state, "complete"))
+    return A2D_ERROR(A2D_ERR_STATE,
+                     "%s: stage evaluate is %s; run `a2d run DECK` (or `a2d evaluate DECK`) first",
+                     path, state);
+  A2D_CHECK(a2d_summary_read(ctx->store, &table));
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    slash[1] = '\0';
+  else
+    dir[0] = '\0';
+  snprintf(md, sizeof md, "%sreport.md", dir);
+  snprintf(csv, sizeof csv, "%ssummary.csv", dir);
+  if (ctx->rank == 0) {
+    a2d_summary_print(stdout, &table);
+    FILE *f = fopen(md, "w"), *g = fopen(csv, "w");
+    if (!f || !g) {
+      err = A2D_ERROR(A2D_ERR_IO, "%s: cannot write: %s", !f ? md : csv, strerror(errno));
+    } else {
+      fprintf(f, "# a2d report: %s\n\n", path);
+      fprintf(f, "Deck `%s`; a2d %s (commit %s).\n\n", a2d_deck_name(ctx->deck), A2D_VERSION,
+              A2D_GIT_COMMIT);
+      fprintf(f,
+              "KLoM95: the 95th percentile over the group's points of KLoM (KL divergence of the "
+              "margin histograms of the unlearned models and the oracles, nats; lower is "
+              "better). noise_floor: KLoM between two halves of the oracles. acc: accuracy, mean "
+              "over models. cost: examples through forward and backward passes, in retrains; "
+              "prep cost: what the method needed first (om's teacher retrain). Every column, "
+              "with medians, means and spreads: summary.csv.\n\n");
+      a2d_summary_print_markdown(f, &table);
+      a2d_summary_print_csv(g, &table);
+    }
+    if (f && fclose(f) && !err) err = A2D_ERROR(A2D_ERR_IO, "%s: write failed", md);
+    if (g && fclose(g) && !err) err = A2D_ERROR(A2D_ERR_IO, "%s: write failed", csv);
+    if (!err) printf("\nwrote %s and %s\n", md, csv);
+  }
+  a2d_summary_free(&table);
+  A2D_CHECK(a2d_agree(ctx->comm, err));
+  return A2D_OK;
+}
+
 /* Dispatch a parsed command line. */
 static a2d_err dispatch(a2d_context *ctx, const cli_args *args) {
   const char *cmd = args->command;
@@ -213,12 +270,15 @@ static a2d_err dispatch(a2d_context *ctx, const cli_args *args) {
     return A2D_OK;
   }
   const a2d_stage *stage = a2d_stage_find(cmd);
-  if (!stage && strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "status"))
+  if (!stage && strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "status") &&
+      strcmp(cmd, "report"))
     return A2D_ERROR(A2D_ERR_DECK, "unknown command \"%s\" (see a2d --help)", cmd);
   A2D_CHECK(load_deck(ctx->comm, args, &ctx->deck));
-  if (strcmp(cmd, "status")) A2D_CHECK(a2d_stages_check(ctx->comm, ctx->deck, stage));
+  if (strcmp(cmd, "status") && strcmp(cmd, "report"))
+    A2D_CHECK(a2d_stages_check(ctx->comm, ctx->deck, stage));
   if (!strcmp(cmd, "check")) return command_check(ctx);
   if (!strcmp(cmd, "status")) return command_status(ctx);
+  if (!strcmp(cmd, "report")) return command_report(ctx);
   return command_run(ctx, stage);
 }
 

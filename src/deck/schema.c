@@ -257,6 +257,13 @@ static const a2d_key_spec oracle_keys[] = {
         "Oracles per rank between checkpoints. Results do not depend on it."),
     END};
 
+/* [evaluate]: KLoM, accuracy and cost of every method against the oracles. */
+static const a2d_key_spec evaluate_keys[] = {
+    KEY("retain_points", A2D_KEY_INT, "1000", "[0, inf)", NULL, "evaluate",
+        "Retain points whose KLoM is computed: a seeded random sample of this many per forget "
+        "set (0: all of them)."),
+    KEY("seed", A2D_KEY_INT, "6", "[0, inf)", NULL, "evaluate", "Seed of the retain sample."), END};
+
 const a2d_section_spec a2d_deck_schema[] = {
     {"output", "Where results are written.", output_keys, NULL},
     {"data", "The data set: source, number of examples, scaling. Used by stage `prepare`.",
@@ -293,4 +300,8 @@ const a2d_section_spec a2d_deck_schema[] = {
      unlearn_newton_keys, NULL},
     {"oracle", "Stage `oracle`: the retrained models every method is judged against.", oracle_keys,
      NULL},
+    {"evaluate",
+     "Stage `evaluate`: KLoM of every method against the oracles, accuracy and cost; `a2d "
+     "report` prints it.",
+     evaluate_keys, NULL},
     {NULL, NULL, NULL, NULL}};

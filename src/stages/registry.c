@@ -46,6 +46,11 @@ const a2d_stage a2d_stages[] = {
      .group = "/oracle",
      .needs = "forget",
      .run = a2d_stage_oracle},
+    {.name = "evaluate",
+     .summary = "KLoM, accuracy and cost of every method against the oracles into /eval",
+     .group = "/eval",
+     .needs = "unlearn,oracle",
+     .run = a2d_stage_evaluate},
     {.name = NULL}};
 
 a2d_err a2d_stages_check(MPI_Comm comm, const a2d_deck *deck, const a2d_stage *only) {

@@ -362,6 +362,110 @@ cleanup:
   return err;
 }
 
+/* ---------------------------------------------------------------- tables */
+
+size_t a2d_table_record_size(const a2d_table *t) {
+  size_t size = 0;
+  for (int j = 0; j < t->ncols; j++) size += t->widths[j] ? (size_t)t->widths[j] : 8;
+  return size;
+}
+
+/* The packed compound type of a table's columns. */
+static hid_t table_type(const a2d_table *t) {
+  hid_t type = H5Tcreate(H5T_COMPOUND, a2d_table_record_size(t));
+  size_t offset = 0;
+  for (int j = 0; type >= 0 && j < t->ncols; j++) {
+    if (t->widths[j]) {
+      hid_t str = H5Tcopy(H5T_C_S1);
+      H5Tset_size(str, (size_t)t->widths[j]);
+      H5Tset_strpad(str, H5T_STR_NULLPAD);
+      H5Tinsert(type, t->names[j], offset, str);
+      H5Tclose(str);
+      offset += (size_t)t->widths[j];
+    } else {
+      H5Tinsert(type, t->names[j], offset, H5T_NATIVE_DOUBLE);
+      offset += 8;
+    }
+  }
+  return type;
+}
+
+a2d_err a2d_store_write_table(a2d_store *st, const char *path, const a2d_table *t) {
+  a2d_err err = A2D_OK;
+  hid_t type = table_type(t), space = H5I_INVALID_HID, lcpl = parents_lcpl();
+  hid_t dset = H5I_INVALID_HID, dxpl = H5I_INVALID_HID, dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  hsize_t dims[1] = {(hsize_t)t->nrows};
+  int rank;
+  MPI_Comm_rank(st->comm, &rank);
+  A2D_TRY(a2d_store_delete(st, path));
+  space = H5Screate_simple(1, dims, NULL);
+  H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+  H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
+  errno = 0;
+  dset = H5Dcreate2(st->file, path, type, space, lcpl, dcpl, H5P_DEFAULT);
+  A2D_TRY(AGREE(st->comm, dset >= 0, A2D_ERR_IO, "%s: cannot create table %s", st->path, path));
+  if (rank != 0 || t->nrows == 0) H5Sselect_none(space);
+  dxpl = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+  errno = 0;
+  herr_t rc = t->nrows == 0 ? 0 : H5Dwrite(dset, type, space, space, dxpl, t->data);
+  A2D_TRY(AGREE(st->comm, rc >= 0, A2D_ERR_IO, "%s: writing table %s failed (disk full?)", st->path,
+                path));
+cleanup:
+  if (dxpl >= 0) H5Pclose(dxpl);
+  if (dset >= 0) H5Dclose(dset);
+  if (space >= 0) H5Sclose(space);
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (lcpl >= 0) H5Pclose(lcpl);
+  if (type >= 0) H5Tclose(type);
+  return err;
+}
+
+a2d_err a2d_store_read_table(a2d_store *st, const char *path, a2d_table *t) {
+  a2d_err err = A2D_OK;
+  hid_t dset = H5I_INVALID_HID, ftype = H5I_INVALID_HID, space = H5I_INVALID_HID;
+  hid_t mtype = table_type(t), dxpl = H5I_INVALID_HID;
+  hsize_t dims[1] = {0};
+  int exists;
+  t->data = NULL;
+  t->nrows = 0;
+  A2D_TRY(a2d_store_exists(st, path, &exists));
+  if (!exists) A2D_FAIL(A2D_ERR_DATA, "%s: no table %s", st->path, path);
+  dset = H5Dopen2(st->file, path, H5P_DEFAULT);
+  if (dset >= 0) ftype = H5Dget_type(dset);
+  if (dset < 0 || H5Tget_class(ftype) != H5T_COMPOUND || (space = H5Dget_space(dset)) < 0 ||
+      H5Sget_simple_extent_ndims(space) != 1)
+    A2D_FAIL(A2D_ERR_DATA, "%s: %s is not a table (a 1-D compound dataset)", st->path, path);
+  for (int j = 0; j < t->ncols; j++) {
+    int idx = H5Tget_member_index(ftype, t->names[j]);
+    if (idx < 0)
+      A2D_FAIL(A2D_ERR_DATA, "%s: table %s has no column \"%s\" (written by an older a2d?)",
+               st->path, path, t->names[j]);
+    H5T_class_t cls = H5Tget_member_class(ftype, (unsigned)idx);
+    if (cls != (t->widths[j] ? H5T_STRING : H5T_FLOAT))
+      A2D_FAIL(A2D_ERR_DATA, "%s: table %s: column \"%s\" is not a %s", st->path, path, t->names[j],
+               t->widths[j] ? "string" : "real");
+  }
+  H5Sget_simple_extent_dims(space, dims, NULL);
+  A2D_TRY(a2d_calloc(dims[0] ? dims[0] : 1, a2d_table_record_size(t), &t->data));
+  dxpl = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_INDEPENDENT);
+  if (dims[0] && H5Dread(dset, mtype, H5S_ALL, H5S_ALL, dxpl, t->data) < 0)
+    A2D_FAIL(A2D_ERR_IO, "%s: reading table %s failed", st->path, path);
+  t->nrows = (int64_t)dims[0];
+cleanup:
+  if (err) {
+    free(t->data);
+    t->data = NULL;
+  }
+  if (dxpl >= 0) H5Pclose(dxpl);
+  if (space >= 0) H5Sclose(space);
+  if (ftype >= 0) H5Tclose(ftype);
+  if (dset >= 0) H5Dclose(dset);
+  if (mtype >= 0) H5Tclose(mtype);
+  return err;
+}
+
 /* Open a dataset, check its type, and return its dimensions. */
 static a2d_err open_dataset(a2d_store *st, const char *path, int check_type, a2d_dtype type,
                             hid_t *dset, int *rank, hsize_t dims[8]) {

@@ -1,0 +1,52 @@
+/*
+ * a2d/summary.h - the evaluation's summary table: one row per forget set and
+ * method (plus each forget set's noise floor), stored as the compound dataset
+ * /eval/summary and printed by `a2d report`.
+ *
+ * Columns: forget, method; KLoM over the forget, retain and validation points
+ * (mean, median, p90, p95, p99 each: klom_forget_p95, ...); accuracy on each
+ * group, mean and standard deviation over models (acc_forget_mean,
+ * acc_forget_std, ...); cost = examples through forward and backward passes
+ * as a fraction of one retrain, prep_cost = what the method needed first
+ * (om's teacher) likewise, time_cost = wall time as a fraction of one
+ * retrain's; models = how many models the row summarises.
+ */
+#ifndef A2D_SUMMARY_H
+#define A2D_SUMMARY_H
+
+#include <stdio.h>
+
+#include "a2d/klom.h"
+#include "a2d/store.h"
+
+typedef struct a2d_summary_row {
+  char forget[64], method[32];
+  a2d_summary klom[3]; /* forget, retain, validation points */
+  double accuracy[3], accuracy_std[3];
+  double cost, prep_cost, time_cost, models;
+} a2d_summary_row;
+
+typedef struct a2d_summary_table {
+  a2d_summary_row *rows;
+  int64_t nrows, cap;
+} a2d_summary_table;
+
+a2d_err a2d_summary_append(a2d_summary_table *t, const a2d_summary_row *row);
+void a2d_summary_free(a2d_summary_table *t);
+
+/* Write /eval/summary (collective). */
+a2d_err a2d_summary_write(a2d_store *store, a2d_summary_table *t);
+
+/* Read /eval/summary (every rank); a table of another layout is A2D_ERR_DATA naming the column. */
+a2d_err a2d_summary_read(a2d_store *store, a2d_summary_table *t);
+
+/* The headline columns as an aligned text table. */
+void a2d_summary_print(FILE *out, const a2d_summary_table *t);
+
+/* Every column as CSV (a header line, then one line per row). */
+void a2d_summary_print_csv(FILE *out, const a2d_summary_table *t);
+
+/* A Markdown table of the headline columns. */
+void a2d_summary_print_markdown(FILE *out, const a2d_summary_table *t);
+
+#endif

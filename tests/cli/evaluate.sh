@@ -1,0 +1,70 @@
+# evaluate.sh - stage evaluate and `a2d report`: /eval is identical on 1 and 2
+# ranks (wall-time columns aside); numpy's own KLoM of every point and its
+# percentiles match the study file; the report prints the table and writes
+# report.md and summary.csv; report before evaluate is refused.
+# Ranks: 1 and 2.  Reference: an independent numpy implementation of KLoM.
+. "$SRC/tests/cli/lib.sh"
+small_unlearn_deck one.h5 > one.ini
+small_unlearn_deck two.h5 > two.ini
+expect_ok "prepare" "$A2D" prepare one.ini
+expect_fail "report before evaluate" 5 "stage evaluate is absent; run \`a2d run DECK\`" "$A2D" report one.ini
+expect_ok "pipeline on 1 rank" np 1 "$A2D" run one.ini
+expect_ok "pipeline on 2 ranks" np 2 "$A2D" run two.ini
+check "evaluate printed its table" grep -q "^cls  *dmm  " out.txt
+check "/eval identical on 1 and 2 ranks" /usr/bin/python3 - <<'PY'
+import h5py, numpy as np, sys
+a, b = h5py.File("one.h5", "r"), h5py.File("two.h5", "r")
+bad = []
+def visit(name, obj):
+    if isinstance(obj, h5py.Dataset) and name != "summary":
+        if not np.array_equal(obj[()], b["eval"][name][()]): bad.append(name)
+a["eval"].visititems(visit)
+sa, sb = a["eval/summary"][()], b["eval/summary"][()]
+for col in sa.dtype.names:
+    if col == "time_cost": continue
+    same = (np.array_equal(sa[col], sb[col]) if sa[col].dtype.kind == "S"
+            else np.array_equal(sa[col], sb[col], equal_nan=True))
+    if not same: bad.append(col)
+print("differ:", bad) if bad else None
+sys.exit(1 if bad else 0)
+PY
+check "KLoM and its summary agree with numpy" /usr/bin/python3 - <<'PY'
+import h5py, numpy as np, sys
+f = h5py.File("two.h5", "r")
+def klom(u, o):
+    u, o = np.clip(u, -100, 100), np.clip(o, -100, 100)
+    lo, hi = min(u.min(), o.min()), max(u.max(), o.max())
+    if hi == lo: hi = lo + 1
+    edges = np.linspace(lo, hi, 21)
+    p = np.histogram(u, edges)[0] / len(u)   # numpy's last bin is closed, like ours
+    q = np.histogram(o, edges)[0] / len(o)
+    m = p > 0
+    return float(np.sum(p[m] * np.log(p[m] / np.maximum(q[m], 1e-5))))
+worst, rows = 0.0, f["eval/summary"][()]
+for fs in ("rand", "cls"):
+    F = f[f"forget/{fs}/indices"][()]
+    R = f[f"eval/{fs}/retain_points"][()]
+    oracle = f[f"oracle/{fs}"]
+    for m in ("none", "ga", "dmm", "om"):
+        u = f[f"unlearn/{fs}/{m}"]
+        for group, pts, split in (("forget", F, "train"), ("retain", R, "train"), ("val", None, "val")):
+            U, O = u[f"margins_{split}"][()], oracle[f"margins_{split}"][()]
+            idx = pts if pts is not None else np.arange(U.shape[1])
+            mine = np.array([klom(U[:, i], O[:, i]) for i in idx])
+            got = f[f"eval/{fs}/{m}/klom_{group}"][()]
+            worst = max(worst, np.abs(mine - got).max())
+            row = rows[(rows["forget"] == fs.encode()) & (rows["method"] == m.encode())][0]
+            for q, col in ((50, "median"), (95, "p95"), (99, "p99")):
+                worst = max(worst, abs(np.percentile(got, q) - row[f"klom_{group}_{col}"]))
+            acc = u[f"correct_{split}"][()][:, idx].mean(1)
+            worst = max(worst, abs(acc.mean() - row[f"acc_{group}_mean"]), abs(acc.std(ddof=1) - row[f"acc_{group}_std"]))
+        ex = u["examples"][()].mean() / oracle["examples"][()].mean()
+        worst = max(worst, abs(ex - row["cost"]))
+print("largest difference from numpy:", worst)
+sys.exit(0 if worst < 1e-9 else 1)
+PY
+expect_ok "a2d report" "$A2D" report two.ini
+check "report prints the table" grep -q "^rand  *noise_floor" out.txt
+check "report.md written" grep -q "| cls | dmm |" report.md
+check "summary.csv: a header and one line per forget set and method (2 x 9)" test "$(wc -l < summary.csv)" -eq 19
+finish
