@@ -813,9 +813,13 @@ static void canonical_scalar(a2d_key_type type, const char *text, char *buf, siz
   int b;
   if (type == A2D_KEY_INT && !a2d_parse_int(text, &i))
     snprintf(buf, size, "%lld", (long long)i);
-  else if (type == A2D_KEY_REAL && !a2d_parse_real(text, &r))
-    snprintf(buf, size, "%.17g", r);
-  else if (type == A2D_KEY_BOOL && !a2d_parse_bool(text, &b))
+  else if (type == A2D_KEY_REAL && !a2d_parse_real(text, &r)) {
+    /* The shortest form that reads back as the same double: 0.0003, not 0.00029999999999999997. */
+    for (int digits = 15; digits <= 17; digits++) {
+      snprintf(buf, size, "%.*g", digits, r);
+      if (strtod(buf, NULL) == r) break;
+    }
+  } else if (type == A2D_KEY_BOOL && !a2d_parse_bool(text, &b))
     copy_text(buf, size, b ? "true" : "false");
   else
     copy_text(buf, size, text);

@@ -300,7 +300,8 @@ a2d_err a2d_stage_evaluate(a2d_context *ctx) {
     a2d_progress_update(&progress, f + 1);
   }
   A2D_TRY(a2d_summary_write(ctx->store, &table));
-  if (ctx->rank == 0) a2d_summary_print(stdout, &table);
+  a2d_log("evaluate: %lld rows in /eval/summary; `a2d report DECK` prints them",
+          (long long)table.nrows);
 cleanup:
   a2d_summary_free(&table);
   return err;

@@ -10,7 +10,7 @@ expect_ok "prepare" "$A2D" prepare one.ini
 expect_fail "report before evaluate" 5 "stage evaluate is absent; run \`a2d run DECK\`" "$A2D" report one.ini
 expect_ok "pipeline on 1 rank" np 1 "$A2D" run one.ini
 expect_ok "pipeline on 2 ranks" np 2 "$A2D" run two.ini
-check "evaluate printed its table" grep -q "^cls  *dmm  " out.txt
+check "evaluate logged its summary" grep -q "evaluate: 18 rows in /eval/summary" out.txt
 check "/eval identical on 1 and 2 ranks" /usr/bin/python3 - <<'PY'
 import h5py, numpy as np, sys
 a, b = h5py.File("one.h5", "r"), h5py.File("two.h5", "r")
@@ -65,6 +65,7 @@ sys.exit(0 if worst < 1e-9 else 1)
 PY
 expect_ok "a2d report" "$A2D" report two.ini
 check "report prints the table" grep -q "^rand  *noise_floor" out.txt
+check "report prints every method" grep -q "^cls  *dmm  " out.txt
 check "report.md written" grep -q "| cls | dmm |" report.md
 check "summary.csv: a header and one line per forget set and method (2 x 9)" test "$(wc -l < summary.csv)" -eq 19
 finish
