@@ -213,10 +213,11 @@ static a2d_err command_report(a2d_context *ctx) {
   A2D_CHECK(open_study(ctx));
   char state[32];
   A2D_CHECK(a2d_stage_state(ctx, a2d_stage_find("evaluate"), state, sizeof state));
-  if (strcmp(state, "complete"))
-    return A2D_ERROR(A2D_ERR_STATE,
-                     "%s: stage evaluate is %s; run `a2d run DECK` (or `a2d evaluate DECK`) first",
-                     path, state);
+  if (strcmp(state, "complete")) /* the same on every rank: agreed, so the file closes cleanly */
+    A2D_CHECK(a2d_agree(ctx->comm, A2D_ERROR(A2D_ERR_STATE,
+                                             "%s: stage evaluate is %s; run `a2d run DECK` (or "
+                                             "`a2d evaluate DECK`) first",
+                                             path, state)));
   A2D_CHECK(a2d_summary_read(ctx->store, &table));
   snprintf(dir, sizeof dir, "%s", path);
   char *slash = strrchr(dir, '/');
