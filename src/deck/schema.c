@@ -169,6 +169,13 @@ static const a2d_key_spec unlearn_keys[] = {
     KEY("chunk", A2D_KEY_INT, "4", "[1, inf)", NULL, NULL,
         "Tasks per rank between checkpoints: a killed run resumes after the last finished "
         "round. Results do not depend on it."),
+    KEY("group_term", A2D_KEY_BOOL, "true", NULL, NULL, "unlearn",
+        "dmm and dm_direct: add each forget set's group term to the datamodels' predictions "
+        "(the ensemble's response to the number of forget points in a subset, beyond the sparse "
+        "coefficients; docs/algorithms.md)."),
+    KEY("group_threshold", A2D_KEY_REAL, "2", "[0, inf)", NULL, "unlearn",
+        "The group term's slope is soft-thresholded at this many standard errors: only effects "
+        "the ensemble resolves are added."),
     END};
 
 /* The optimiser keys every fine-tuning method has, with that method's defaults. */

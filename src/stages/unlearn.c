@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "a2d/attribution.h"
+#include "a2d/group.h"
 #include "a2d/parallel.h"
 #include "a2d/unlearn.h"
 #include "task_runner.h"
@@ -144,8 +145,12 @@ cleanup:
 static a2d_err datamodel_predictions(unlearn_state *s) {
   a2d_err err = A2D_OK;
   a2d_attribution A = {0};
-  double *zero = NULL, *mine = NULL;
+  a2d_group_model group = {0};
+  double *zero = NULL, *shift = NULL, *direct = NULL, threshold;
   int64_t format_rows;
+  int use_group;
+  A2D_TRY(a2d_deck_bool(s->ctx->deck, "unlearn", "group_term", &use_group));
+  A2D_TRY(a2d_deck_real(s->ctx->deck, "unlearn", "group_threshold", &threshold));
   A2D_TRY(a2d_attribution_load(s->ctx, &A));
   if (A.n != s->train.n || A.targets_train != s->train.n || A.targets_val != s->val.n)
     A2D_FAIL(A2D_ERR_DATA,
@@ -158,23 +163,33 @@ static a2d_err datamodel_predictions(unlearn_state *s) {
              (long long)A.per_target, (long long)s->C);
   s->per_target = A.per_target;
   format_rows = A.rows;
+  if (use_group) A2D_TRY(a2d_group_model_load(s->ctx, &A, &group));
   A2D_TRY(A2D_CALLOC(zero, A.row1 - A.row0 + 1));
-  A2D_TRY(A2D_CALLOC(mine, A.row1 - A.row0 + 1));
+  A2D_TRY(A2D_CALLOC(shift, A.row1 - A.row0 + 1));
+  A2D_TRY(A2D_CALLOC(direct, A.row1 - A.row0 + 1));
   for (int f = 0; f < s->nforget; f++) {
     forget_set *fs = &s->sets[f];
     A2D_TRY(A2D_CALLOC(fs->shift, format_rows));
     A2D_TRY(A2D_CALLOC(fs->direct, format_rows));
-    A2D_TRY(a2d_attribution_predict_anchored(&A, zero, fs->forget, fs->nforget, mine));
-    A2D_TRY(gather_rows(s->ctx, &A, mine, fs->shift));
-    A2D_TRY(a2d_attribution_predict_direct(&A, NULL, fs->forget, fs->nforget, mine));
-    A2D_TRY(gather_rows(s->ctx, &A, mine, fs->direct));
+    A2D_TRY(a2d_attribution_predict_anchored(&A, zero, fs->forget, fs->nforget, shift));
+    A2D_TRY(a2d_attribution_predict_direct(&A, NULL, fs->forget, fs->nforget, direct));
+    if (use_group) {
+      int64_t kept = a2d_group_term(&group, fs->forget, fs->nforget, threshold, shift, direct);
+      MPI_Allreduce(MPI_IN_PLACE, &kept, 1, MPI_INT64_T, MPI_SUM, s->ctx->comm);
+      a2d_log("unlearn: %s: group term on %lld of %lld datamodel rows", fs->name, (long long)kept,
+              (long long)format_rows);
+    }
+    A2D_TRY(gather_rows(s->ctx, &A, shift, fs->shift));
+    A2D_TRY(gather_rows(s->ctx, &A, direct, fs->direct));
   }
-  a2d_log("unlearn: datamodel predictions for %d forget sets (%s datamodels)", s->nforget,
-          s->per_target == 1 ? "margin" : "per-class");
+  a2d_log("unlearn: datamodel predictions for %d forget sets (%s datamodels%s)", s->nforget,
+          s->per_target == 1 ? "margin" : "per-class", use_group ? ", with group terms" : "");
 cleanup:
+  a2d_group_model_free(&group);
   a2d_attribution_destroy(&A);
   free(zero);
-  free(mine);
+  free(shift);
+  free(direct);
   return err;
 }
 
