@@ -28,6 +28,25 @@ void a2d_unlearn_start(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
   memcpy(r->params, p->params0, (size_t)p->model->nparams * sizeof(float));
 }
 
+a2d_err a2d_unlearn_label_epochs(const a2d_unlearn_problem *p, const char *section,
+                                 const int64_t *rows, int64_t nrows, double scale,
+                                 a2d_unlearn_result *r) {
+  a2d_err err = A2D_OK;
+  a2d_finetune_config cfg;
+  a2d_finetuner *ft = NULL;
+  a2d_label_loss loss = {p->y, scale};
+  A2D_TRY(a2d_finetune_config_from_deck(p->deck, section, &cfg));
+  A2D_TRY(a2d_finetuner_create(p->model, &cfg, &ft));
+  a2d_unlearn_start(p, r);
+  a2d_rng rng = p->rng;
+  for (int64_t e = 0; e < cfg.epochs; e++)
+    A2D_TRY(a2d_finetune_pass(ft, r->params, p->x, rows, nrows, &rng, a2d_finetune_lr(&cfg, e),
+                              a2d_loss_labels, &loss, &r->examples, NULL));
+cleanup:
+  a2d_finetuner_destroy(&ft);
+  return err;
+}
+
 a2d_err a2d_unlearn_match(const a2d_unlearn_problem *p, const char *section,
                           const float *target_logits, const float *target_margins,
                           a2d_unlearn_result *r) {

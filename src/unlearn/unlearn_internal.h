@@ -9,6 +9,15 @@
 void a2d_unlearn_start(const a2d_unlearn_problem *p, a2d_unlearn_result *r);
 
 /*
+ * The fine-tune of `section` as `epochs` passes over rows[0..nrows) of
+ * cross-entropy on the labels, descending (scale 1) or ascending (scale -1),
+ * from the trained model.
+ */
+a2d_err a2d_unlearn_label_epochs(const a2d_unlearn_problem *p, const char *section,
+                                 const int64_t *rows, int64_t nrows, double scale,
+                                 a2d_unlearn_result *r);
+
+/*
  * Oracle matching towards targets (logits n x C, or margins n when logits is
  * NULL or the section's `match` says margin): each epoch one pass over the
  * forget set plus a fresh retain sample of `retain_multiple` times its size,
