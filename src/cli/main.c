@@ -5,7 +5,7 @@
  *   a2d STAGE DECK [...]        one stage (see `a2d --help` for the list)
  *   a2d check DECK [--set ...]  validate a deck, print it with defaults filled in
  *   a2d status DECK             the state of every stage in the study file
- *   a2d report DECK             the evaluation summary; report.md and summary.csv
+ *   a2d report DECK             the evaluation summary; <study>-report/{report.md,summary.csv}
  *   a2d deck-reference          the key reference of docs/deck.md (Markdown)
  *   a2d --help | --version
  *
@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,7 +53,7 @@ static void print_usage(FILE *out) {
           "  a2d check DECK [options]   validate DECK and print the effective deck\n"
           "  a2d status DECK [options]  show the state of each stage in the study file\n"
           "  a2d report DECK [options]  print the evaluation's summary; write report.md and\n"
-          "                             summary.csv beside the study file\n"
+          "                             summary.csv into <study file>-report/ beside it\n"
           "  a2d deck-reference         print the deck key reference (Markdown)\n"
           "  a2d --help | --version\n\n"
           "stages, in pipeline order:\n",
@@ -202,16 +203,50 @@ static a2d_err command_run(a2d_context *ctx, const a2d_stage *only) {
   return A2D_OK;
 }
 
-/* `a2d report`: the summary table on screen, and report.md and summary.csv beside the study file.
+/* report.md and summary.csv of a summary table into the folder `dir` (created if missing). */
+static a2d_err write_report_files(const a2d_context *ctx, const char *path, const char *dir,
+                                  const a2d_summary_table *table) {
+  char md[4200], csv[4200];
+  a2d_err err = A2D_OK;
+  snprintf(md, sizeof md, "%s/report.md", dir);
+  snprintf(csv, sizeof csv, "%s/summary.csv", dir);
+  if (mkdir(dir, 0777) && errno != EEXIST)
+    return A2D_ERROR(A2D_ERR_IO, "%s: cannot create the report folder: %s", dir, strerror(errno));
+  FILE *f = fopen(md, "w"), *g = fopen(csv, "w");
+  if (!f || !g) {
+    err = A2D_ERROR(A2D_ERR_IO, "%s: cannot write: %s", !f ? md : csv, strerror(errno));
+  } else {
+    fprintf(f, "# a2d report: %s\n\n", path);
+    fprintf(f, "Deck `%s`; a2d %s (commit %s).\n\n", a2d_deck_name(ctx->deck), A2D_VERSION,
+            A2D_GIT_COMMIT);
+    fprintf(f,
+            "KLoM95: the 95th percentile over the group's points of KLoM (KL divergence of the "
+            "margin histograms of the unlearned models and the oracles, nats; lower is "
+            "better). noise_floor: KLoM between two halves of the oracles. acc: accuracy, mean "
+            "over models. cost: examples through forward and backward passes, in retrains; "
+            "prep cost: what the method needed first (om's teacher retrain). Every column, "
+            "with medians, means and spreads: summary.csv.\n\n");
+    a2d_summary_print_markdown(f, table);
+    a2d_summary_print_csv(g, table);
+  }
+  if (f && fclose(f) && !err) err = A2D_ERROR(A2D_ERR_IO, "%s: write failed", md);
+  if (g && fclose(g) && !err) err = A2D_ERROR(A2D_ERR_IO, "%s: write failed", csv);
+  if (!err) printf("\nwrote %s and %s\n", md, csv);
+  return err;
+}
+
+/*
+ * `a2d report`: the summary table on screen; report.md and summary.csv in the
+ * folder <study file without .h5>-report beside the study file, so studies
+ * sharing a folder do not overwrite each other's reports.
  */
 static a2d_err command_report(a2d_context *ctx) {
   a2d_summary_table table = {0};
-  char dir[4096], md[4200], csv[4200];
+  char dir[4096], state[32];
   const char *path;
   a2d_err err = A2D_OK;
   A2D_CHECK(a2d_deck_string(ctx->deck, "output", "path", &path));
   A2D_CHECK(open_study(ctx));
-  char state[32];
   A2D_CHECK(a2d_stage_state(ctx, a2d_stage_find("evaluate"), state, sizeof state));
   if (strcmp(state, "complete")) /* the same on every rank: agreed, so the file closes cleanly */
     A2D_CHECK(a2d_agree(ctx->comm, A2D_ERROR(A2D_ERR_STATE,
@@ -220,35 +255,12 @@ static a2d_err command_report(a2d_context *ctx) {
                                              path, state)));
   A2D_CHECK(a2d_summary_read(ctx->store, &table));
   snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  if (slash)
-    slash[1] = '\0';
-  else
-    dir[0] = '\0';
-  snprintf(md, sizeof md, "%sreport.md", dir);
-  snprintf(csv, sizeof csv, "%ssummary.csv", dir);
+  size_t len = strlen(dir);
+  if (len > 3 && !strcmp(dir + len - 3, ".h5")) dir[len - 3] = '\0';
+  strncat(dir, "-report", sizeof dir - strlen(dir) - 1);
   if (ctx->rank == 0) {
     a2d_summary_print(stdout, &table);
-    FILE *f = fopen(md, "w"), *g = fopen(csv, "w");
-    if (!f || !g) {
-      err = A2D_ERROR(A2D_ERR_IO, "%s: cannot write: %s", !f ? md : csv, strerror(errno));
-    } else {
-      fprintf(f, "# a2d report: %s\n\n", path);
-      fprintf(f, "Deck `%s`; a2d %s (commit %s).\n\n", a2d_deck_name(ctx->deck), A2D_VERSION,
-              A2D_GIT_COMMIT);
-      fprintf(f,
-              "KLoM95: the 95th percentile over the group's points of KLoM (KL divergence of the "
-              "margin histograms of the unlearned models and the oracles, nats; lower is "
-              "better). noise_floor: KLoM between two halves of the oracles. acc: accuracy, mean "
-              "over models. cost: examples through forward and backward passes, in retrains; "
-              "prep cost: what the method needed first (om's teacher retrain). Every column, "
-              "with medians, means and spreads: summary.csv.\n\n");
-      a2d_summary_print_markdown(f, &table);
-      a2d_summary_print_csv(g, &table);
-    }
-    if (f && fclose(f) && !err) err = A2D_ERROR(A2D_ERR_IO, "%s: write failed", md);
-    if (g && fclose(g) && !err) err = A2D_ERROR(A2D_ERR_IO, "%s: write failed", csv);
-    if (!err) printf("\nwrote %s and %s\n", md, csv);
+    err = write_report_files(ctx, path, dir, &table);
   }
   a2d_summary_free(&table);
   A2D_CHECK(a2d_agree(ctx->comm, err));
