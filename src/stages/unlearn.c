@@ -239,16 +239,14 @@ static a2d_err datamodel_targets(unlearn_state *s, const a2d_unlearn_method *m,
 static a2d_err train_teacher(unlearn_state *s, const forget_set *fs, int64_t k,
                              a2d_unlearn_problem *p, a2d_task_output *out) {
   const double start = a2d_now();
-  const int64_t n = s->train.n, C = s->C;
   a2d_rng init, order;
   uint64_t key = a2d_rng_key(fs->name, (uint64_t)k);
   a2d_rng_seed(&init, (uint64_t)s->seed, A2D_STREAM_TEACHER_INIT, key);
   a2d_rng_seed(&order, (uint64_t)s->seed, A2D_STREAM_TEACHER_ORDER, key);
   A2D_CHECK(a2d_trainer_fit(s->teacher_trainer, s->train.x, s->train.y, fs->retain, fs->nretain,
                             &init, &order, s->teacher_params, NULL));
-  a2d_model_predict(&s->model, s->teacher_params, s->train.x, s->train.y, n, s->ws,
+  a2d_model_predict(&s->model, s->teacher_params, s->train.x, s->train.y, s->train.n, s->ws,
                     s->target_logits, s->target_margins, NULL);
-  (void)C;
   p->teacher_logits = s->target_logits;
   p->target_margins = s->target_margins;
   out->prep_examples = s->train_cfg.epochs * fs->nretain;
