@@ -62,6 +62,9 @@ double a2d_rng_uniform(a2d_rng *rng);
 /* Standard normal deviate (Box-Muller; consumes two uniforms per call). */
 double a2d_rng_normal(a2d_rng *rng);
 
+/* Shuffle v[0..n) in place (Fisher-Yates, from the last element down). */
+void a2d_rng_shuffle(a2d_rng *rng, int64_t *v, int64_t n);
+
 /*
  * Choose k distinct indices out of [0, n) uniformly, written to out[0..k)
  * in increasing order.  Deterministic for a given generator state; O(n) time.

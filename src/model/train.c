@@ -90,16 +90,6 @@ a2d_workspace *a2d_trainer_workspace(a2d_trainer *t) {
   return t->ws;
 }
 
-/* Fisher-Yates shuffle of order[0..n). */
-static void shuffle(int64_t *order, int64_t n, a2d_rng *rng) {
-  for (int64_t i = n - 1; i > 0; i--) {
-    int64_t j = (int64_t)a2d_rng_below(rng, (uint64_t)(i + 1));
-    int64_t tmp = order[i];
-    order[i] = order[j];
-    order[j] = tmp;
-  }
-}
-
 /* One SGD step on the batch in t->xbatch/t->ybatch; returns its mean loss. */
 static double sgd_step(a2d_trainer *t, int64_t b, double lr, float *params) {
   const a2d_model *m = t->model;
@@ -144,7 +134,7 @@ a2d_err a2d_trainer_fit(a2d_trainer *t, const float *x, const int32_t *y, const 
   int64_t step = 0;
   double epoch_loss = 0.0;
   for (int64_t e = 0; e < t->cfg.epochs; e++) {
-    shuffle(t->order, nrows, order_rng);
+    a2d_rng_shuffle(order_rng, t->order, nrows);
     epoch_loss = 0.0;
     for (int64_t i0 = 0; i0 < nrows; i0 += B) {
       int64_t b = nrows - i0 < B ? nrows - i0 : B;

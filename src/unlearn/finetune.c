@@ -111,11 +111,7 @@ a2d_err a2d_finetune_pass(a2d_finetuner *ft, float *params, const float *x, cons
     ft->order_cap = nrows;
   }
   memcpy(ft->order, rows, (size_t)nrows * sizeof *rows);
-  for (int64_t i = nrows - 1; i > 0; i--) { /* Fisher-Yates */
-    int64_t j = (int64_t)a2d_rng_below(rng, (uint64_t)(i + 1)), t = ft->order[i];
-    ft->order[i] = ft->order[j];
-    ft->order[j] = t;
-  }
+  a2d_rng_shuffle(rng, ft->order, nrows);
   double total = 0.0;
   for (int64_t i0 = 0; i0 < nrows; i0 += B) {
     const int64_t b = nrows - i0 < B ? nrows - i0 : B;

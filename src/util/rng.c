@@ -64,6 +64,14 @@ double a2d_rng_normal(a2d_rng *rng) {
   return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
+void a2d_rng_shuffle(a2d_rng *rng, int64_t *v, int64_t n) {
+  for (int64_t i = n - 1; i > 0; i--) {
+    int64_t j = (int64_t)a2d_rng_below(rng, (uint64_t)(i + 1)), t = v[i];
+    v[i] = v[j];
+    v[j] = t;
+  }
+}
+
 void a2d_rng_choose_sorted(a2d_rng *rng, int64_t n, int64_t k, int64_t *out) {
   /* Selection sampling (Knuth's Algorithm S): one pass, output already sorted. */
   int64_t chosen = 0;
