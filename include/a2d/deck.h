@@ -66,6 +66,12 @@ typedef struct a2d_section_spec {
    * them: `shirts = class:6:50` declares a forget set called shirts.
    */
   const a2d_key_spec *named;
+  /*
+   * With `named`: the entries' names are other sections' keys and their
+   * values lists of that key's values separated by |, each checked against
+   * the key, as in [study]: `unlearn.dmm.lr = 0.0003 | 0.001`.
+   */
+  int sweeps;
 } a2d_section_spec;
 
 /* The schema: every section a deck may have, terminated by {NULL}. */
@@ -120,6 +126,15 @@ int a2d_deck_named_count(const a2d_deck *deck, const char *section);
 /* Named entry i of a section: its name and value text (valid while the deck lives). */
 a2d_err a2d_deck_named(const a2d_deck *deck, const char *section, int i, const char **name,
                        const char **value);
+
+/* Remove every named entry of a section (a study's case decks drop [study]'s). */
+void a2d_deck_clear_named(a2d_deck *deck, const char *section);
+
+/* The schema entry of "section.key" (a named entry's template too), or NULL. */
+const a2d_key_spec *a2d_deck_key_spec(const a2d_deck *deck, const char *name);
+
+/* The canonical value text of "section.key" (a named entry too), for `a2d get`. */
+a2d_err a2d_deck_get(const a2d_deck *deck, const char *name, char *buf, size_t size);
 
 /* Where a key's value came from: "default", "file.ini:12" or "--set" (named entries too). */
 const char *a2d_deck_origin(const a2d_deck *deck, const char *section, const char *key);

@@ -43,6 +43,9 @@ typedef enum a2d_dtype { A2D_F32, A2D_F64, A2D_I32, A2D_I64, A2D_U8 } a2d_dtype;
  */
 a2d_err a2d_store_open(MPI_Comm comm, const char *path, a2d_store **out);
 
+/* Open an existing study file for reading only (a2d study collect); a missing file is an error. */
+a2d_err a2d_store_open_read(MPI_Comm comm, const char *path, a2d_store **out);
+
 /* Flush and close; *store becomes NULL.  Safe on NULL. */
 a2d_err a2d_store_close(a2d_store **store);
 

@@ -43,8 +43,20 @@ a2d_err a2d_summary_read(a2d_store *store, a2d_summary_table *t);
 /* The headline columns as an aligned text table. */
 void a2d_summary_print(FILE *out, const a2d_summary_table *t);
 
+/*
+ * The same with leading columns (a2d study collect): `lead_header` is printed
+ * before the header and leads[i] before row i (the caller pads them); a blank
+ * line separates rows whose lead or forget set differ.
+ */
+void a2d_summary_print_led(FILE *out, const a2d_summary_table *t, const char *lead_header,
+                           const char *const *leads);
+
 /* Every column as CSV (a header line, then one line per row). */
 void a2d_summary_print_csv(FILE *out, const a2d_summary_table *t);
+
+/* The CSV header and rows apart, each line starting with `lead` ("" or "3,0.001,"). */
+void a2d_summary_print_csv_header(FILE *out, const char *lead);
+void a2d_summary_print_csv_rows(FILE *out, const a2d_summary_table *t, const char *lead);
 
 /* A Markdown table of the headline columns. */
 void a2d_summary_print_markdown(FILE *out, const a2d_summary_table *t);

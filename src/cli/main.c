@@ -6,6 +6,10 @@
  *   a2d check DECK [--set ...]  validate a deck, print it with defaults filled in
  *   a2d status DECK             the state of every stage in the study file
  *   a2d report DECK             the evaluation summary; <study>-report/{report.md,summary.csv}
+ *   a2d study expand DECK [--out FOLDER] [--force]   one deck per [study] case, and a manifest
+ *   a2d study collect FOLDER    every case's summary in FOLDER/collected.csv and a table
+ *   a2d get DECK SECTION.KEY    one effective deck value (for job scripts)
+ *   a2d stages                  the stage names in pipeline order, one per line
  *   a2d deck-reference          the key reference of docs/deck.md (Markdown)
  *   a2d --help | --version
  *
@@ -28,6 +32,7 @@
 #include "a2d/parallel.h"
 #include "a2d/stage.h"
 #include "a2d/store.h"
+#include "a2d/study.h"
 #include "a2d/summary.h"
 #include "a2d/version.h"
 
@@ -36,7 +41,10 @@
 /* The parsed command line. */
 typedef struct cli_args {
   const char *command;
-  const char *deck_path;
+  const char *deck_path; /* the first argument after the command */
+  const char *pos[2];    /* arguments after that: `study SUB PATH`, `get DECK KEY` */
+  int npos;
+  const char *out; /* --out FOLDER (study expand) */
   const char *sets[MAX_SETS];
   int nsets;
   int force, verbose;
@@ -54,6 +62,12 @@ static void print_usage(FILE *out) {
           "  a2d status DECK [options]  show the state of each stage in the study file\n"
           "  a2d report DECK [options]  print the evaluation's summary; write report.md and\n"
           "                             summary.csv into <study file>-report/ beside it\n"
+          "  a2d study expand DECK      write one deck per case of DECK's [study] section,\n"
+          "                             and a manifest, into --out FOLDER (default: beside\n"
+          "                             the study file, <study file>-study)\n"
+          "  a2d study collect FOLDER   gather every case's summary into FOLDER/collected.csv\n"
+          "  a2d get DECK SECTION.KEY   print one effective deck value\n"
+          "  a2d stages                 print the stage names in pipeline order\n"
           "  a2d deck-reference         print the deck key reference (Markdown)\n"
           "  a2d --help | --version\n\n"
           "stages, in pipeline order:\n",
@@ -65,6 +79,8 @@ static void print_usage(FILE *out) {
           "  --set section.key=value   override a deck value (repeatable; checked like the deck)\n"
           "  --force                   recompute even completed stages; later stages become "
           "stale\n"
+          "                            (study expand: replace another expansion in FOLDER)\n"
+          "  --out FOLDER              study expand: where the case decks go\n"
           "  --verbose, -v             more output, and error traces\n\n"
           "Launch with MPI for parallel stages: mpirun -np 4 a2d run study.ini\n"
           "Deck keys: docs/deck.md.  Study file layout: docs/study-file.md.\n");
@@ -81,6 +97,9 @@ static a2d_err parse_args(int argc, char **argv, cli_args *args) {
       if (!value) return A2D_ERROR(A2D_ERR_DECK, "--set needs section.key=value");
       if (args->nsets == MAX_SETS) return A2D_ERROR(A2D_ERR_DECK, "too many --set options");
       args->sets[args->nsets++] = value;
+    } else if (!strcmp(a, "--out") || !strncmp(a, "--out=", 6)) {
+      args->out = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
+      if (!args->out) return A2D_ERROR(A2D_ERR_DECK, "--out needs a folder");
     } else if (!strcmp(a, "--force")) {
       args->force = 1;
     } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
@@ -93,6 +112,8 @@ static a2d_err parse_args(int argc, char **argv, cli_args *args) {
       args->command = a;
     } else if (!args->deck_path) {
       args->deck_path = a;
+    } else if (args->npos < 2) {
+      args->pos[args->npos++] = a;
     } else {
       return A2D_ERROR(A2D_ERR_DECK, "unexpected argument \"%s\" (see a2d --help)", a);
     }
@@ -191,6 +212,10 @@ static a2d_err command_run(a2d_context *ctx, const a2d_stage *only) {
   A2D_CHECK(open_study(ctx));
   a2d_log("study file %s, %d rank%s", a2d_store_path(ctx->store), ctx->size,
           ctx->size > 1 ? "s" : "");
+  if (a2d_deck_named_count(ctx->deck, "study"))
+    a2d_log(
+        "note: this run uses the deck's own values; [study] sweeps apply through `a2d study "
+        "expand`");
   if (only) {
     A2D_CHECK(a2d_stage_execute(ctx, only));
   } else {
@@ -267,6 +292,27 @@ static a2d_err command_report(a2d_context *ctx) {
   return A2D_OK;
 }
 
+/* `a2d study expand DECK` and `a2d study collect FOLDER` (rank 0 works, all agree). */
+static a2d_err command_study(a2d_context *ctx, const cli_args *args) {
+  const char *sub = args->deck_path;
+  if (!sub || args->npos != 1 || (strcmp(sub, "expand") && strcmp(sub, "collect")))
+    return A2D_ERROR(A2D_ERR_DECK,
+                     "usage: a2d study expand DECK [--out FOLDER] [--force] [--set ...] | a2d "
+                     "study collect FOLDER");
+  a2d_err err = A2D_OK;
+  if (!strcmp(sub, "collect")) {
+    if (ctx->rank == 0) err = a2d_study_collect(args->pos[0], stdout);
+    A2D_CHECK(a2d_agree(ctx->comm, err));
+    return A2D_OK;
+  }
+  cli_args deck_args = *args;
+  deck_args.deck_path = args->pos[0];
+  A2D_CHECK(load_deck(ctx->comm, &deck_args, &ctx->deck));
+  if (ctx->rank == 0) err = a2d_study_expand(ctx->deck, args->out, args->force, stdout);
+  A2D_CHECK(a2d_agree(ctx->comm, err));
+  return A2D_OK;
+}
+
 /* Dispatch a parsed command line. */
 static a2d_err dispatch(a2d_context *ctx, const cli_args *args) {
   const char *cmd = args->command;
@@ -282,11 +328,26 @@ static a2d_err dispatch(a2d_context *ctx, const cli_args *args) {
     if (ctx->rank == 0) a2d_deck_write_reference(stdout);
     return A2D_OK;
   }
+  if (!strcmp(cmd, "stages")) {
+    for (const a2d_stage *s = a2d_stages; s->name && ctx->rank == 0; s++) printf("%s\n", s->name);
+    return A2D_OK;
+  }
+  if (!strcmp(cmd, "study")) return command_study(ctx, args);
   const a2d_stage *stage = a2d_stage_find(cmd);
   if (!stage && strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "status") &&
-      strcmp(cmd, "report"))
+      strcmp(cmd, "report") && strcmp(cmd, "get"))
     return A2D_ERROR(A2D_ERR_DECK, "unknown command \"%s\" (see a2d --help)", cmd);
+  if (args->npos > (strcmp(cmd, "get") ? 0 : 1) || (!strcmp(cmd, "get") && args->npos != 1))
+    return A2D_ERROR(
+        A2D_ERR_DECK, "%s (see a2d --help)",
+        args->npos ? "unexpected argument after the deck" : "a2d get DECK SECTION.KEY");
   A2D_CHECK(load_deck(ctx->comm, args, &ctx->deck));
+  if (!strcmp(cmd, "get")) {
+    char value[8192];
+    A2D_CHECK(a2d_deck_get(ctx->deck, args->pos[0], value, sizeof value));
+    if (ctx->rank == 0) printf("%s\n", value);
+    return A2D_OK;
+  }
   if (strcmp(cmd, "status") && strcmp(cmd, "report"))
     A2D_CHECK(a2d_stages_check(ctx->comm, ctx->deck, stage));
   if (!strcmp(cmd, "check")) return command_check(ctx);

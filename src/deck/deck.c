@@ -418,6 +418,85 @@ static a2d_err assign_slot(a2d_deck *deck, const char *where, int s, const a2d_k
   return A2D_OK;
 }
 
+#define A2D_SWEEP_MAX 256
+
+/*
+ * Check a sweep entry of section s (a2d_section_spec.sweeps): `key_name` is
+ * "section.key" of another section (or one of its named entries) and `value`
+ * that key's values separated by |, each valid for the key and distinct.
+ */
+static a2d_err check_sweep(const a2d_deck *deck, const char *where, int s, const char *key_name,
+                           const char *value) {
+  const char *study = deck->schema[s].name, *dot = strrchr(key_name, '.');
+  char section[128], msg[600];
+  if (!dot || dot == key_name || !dot[1] || (size_t)(dot - key_name) >= sizeof section)
+    return A2D_ERROR(A2D_ERR_DECK,
+                     "%s: [%s] %s: expected the key to sweep as section.key, e.g. "
+                     "unlearn.dmm.lr",
+                     where, study, key_name);
+  memcpy(section, key_name, (size_t)(dot - key_name));
+  section[dot - key_name] = '\0';
+  const char *key = dot + 1;
+  int t = a2d_schema_find_section(deck->schema, section);
+  if (t < 0) {
+    const char *near = closest_section(deck->schema, section);
+    return near ? A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s: unknown section [%s]; did you mean [%s]?",
+                            where, study, key_name, section, near)
+                : A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s: unknown section [%s]", where, study,
+                            key_name, section);
+  }
+  if (deck->schema[t].sweeps || !strcmp(section, "output"))
+    return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s: [%s] cannot be swept%s", where, study, key_name,
+                     section,
+                     deck->schema[t].sweeps ? "" : " (`a2d study expand` sets each case's output)");
+  int k = a2d_schema_find_key(deck->schema, t, key);
+  const a2d_key_spec *spec = k >= 0 ? &deck->schema[t].keys[k] : deck->schema[t].named;
+  if (!spec) {
+    const char *near = closest_key(deck->schema, t, key);
+    return near ? A2D_ERROR(A2D_ERR_DECK,
+                            "%s: [%s] %s: [%s] has no key \"%s\"; did you mean "
+                            "\"%s\"?",
+                            where, study, key_name, section, key, near)
+                : A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s: [%s] has no key \"%s\"", where, study,
+                            key_name, section, key);
+  }
+  if (k < 0 && (!islower((unsigned char)key[0]) || strchr(key, '.')))
+    return A2D_ERROR(A2D_ERR_DECK,
+                     "%s: [%s] %s: a name in [%s] must start with a lower-case "
+                     "letter and hold only lower-case letters, digits, _ and -",
+                     where, study, key_name, section);
+  static char vals[A2D_SWEEP_MAX][4096];
+  int n = 0;
+  for (const char *p = value;; n++) {
+    const char *bar = strchr(p, '|');
+    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+    const char *v = trim(p, &len);
+    if (n == A2D_SWEEP_MAX)
+      return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s: more than %d values", where, study, key_name,
+                       A2D_SWEEP_MAX);
+    if (!len)
+      return A2D_ERROR(A2D_ERR_DECK,
+                       "%s: [%s] %s: value %d is empty (values are separated by "
+                       "|, e.g. 0.001 | 0.01)",
+                       where, study, key_name, n + 1);
+    if (len >= sizeof vals[0] || memchr(v, '\t', len))
+      return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s: value %d is too long or holds a tab", where,
+                       study, key_name, n + 1);
+    memcpy(vals[n], v, len);
+    vals[n][len] = '\0';
+    if (check_value(spec, vals[n], msg, sizeof msg))
+      return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s: value %d (\"%s\"): %s", where, study, key_name,
+                       n + 1, vals[n], msg);
+    for (int i = 0; i < n; i++)
+      if (!strcmp(vals[i], vals[n]))
+        return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s: value \"%s\" is listed twice", where, study,
+                         key_name, vals[n]);
+    if (!bar) break;
+    p = bar + 1;
+  }
+  return A2D_OK;
+}
+
 /* Assign key `key_name` of section s: a schema key, else a named entry if the section takes them.
  */
 static a2d_err assign(a2d_deck *deck, const char *where, int s, const char *key_name,
@@ -434,7 +513,9 @@ static a2d_err assign(a2d_deck *deck, const char *where, int s, const char *key_
                        sec->name, key_name, near);
     return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] unknown key \"%s\"", where, sec->name, key_name);
   }
-  if (!islower((unsigned char)key_name[0]) || strchr(key_name, '.'))
+  if (sec->sweeps) {
+    A2D_CHECK(check_sweep(deck, where, s, key_name, value));
+  } else if (!islower((unsigned char)key_name[0]) || strchr(key_name, '.'))
     return A2D_ERROR(A2D_ERR_DECK,
                      "%s: [%s] %s: a name must start with a lower-case letter and hold only "
                      "lower-case letters, digits, _ and -",
@@ -615,6 +696,14 @@ a2d_err a2d_deck_set(a2d_deck *deck, const char *assignment) {
   for (const char *p = dot; p && p < eq; p = memchr(p + 1, '.', (size_t)(eq - p - 1)))
     if (p) dot = p;
   if (!eq || !dot) return A2D_ERROR(A2D_ERR_DECK, "%s: expected section.key=value", where);
+  /* A sweeping section's keys are themselves section.key: then split at the first dot. */
+  const char *first = memchr(assignment, '.', (size_t)(eq - assignment));
+  if ((size_t)(first - assignment) < sizeof name) {
+    memcpy(name, assignment, (size_t)(first - assignment));
+    name[first - assignment] = '\0';
+    int f = a2d_schema_find_section(deck->schema, name);
+    if (f >= 0 && deck->schema[f].sweeps) dot = first;
+  }
   size_t slen = (size_t)(dot - assignment), klen = (size_t)(eq - dot - 1);
   if (slen >= sizeof name || klen >= sizeof name)
     return A2D_ERROR(A2D_ERR_DECK, "%s: name too long", where);
@@ -659,6 +748,8 @@ a2d_err a2d_deck_finish(a2d_deck *deck) {
 }
 
 /* ---------------------------------------------------------------- getters */
+
+static void canonical_value(const a2d_key_spec *key, const char *value, char *buf, size_t size);
 
 /* Find the slot of section.key, checking that its type is `type`. */
 static a2d_err lookup(const a2d_deck *deck, const char *section, const char *key, a2d_key_type type,
@@ -769,6 +860,16 @@ static const a2d_slot *find_named(const a2d_deck *deck, int s, const char *name)
   return NULL;
 }
 
+void a2d_deck_clear_named(a2d_deck *deck, const char *section) {
+  int s = a2d_schema_find_section(deck->schema, section);
+  for (int i = 0; s >= 0 && i < deck->nnamed[s]; i++) {
+    free(deck->named[s][i].name);
+    free(deck->named[s][i].slot.value);
+    memset(&deck->named[s][i], 0, sizeof deck->named[s][i]);
+  }
+  if (s >= 0) deck->nnamed[s] = 0;
+}
+
 int a2d_deck_named_count(const a2d_deck *deck, const char *section) {
   int s = a2d_schema_find_section(deck->schema, section);
   return s < 0 ? 0 : deck->nnamed[s];
@@ -781,6 +882,34 @@ a2d_err a2d_deck_named(const a2d_deck *deck, const char *section, int i, const c
     return A2D_ERROR(A2D_ERR_INTERNAL, "deck section [%s] has no named entry %d", section, i);
   *name = deck->named[s][i].name;
   *value = deck->named[s][i].slot.value;
+  return A2D_OK;
+}
+
+const a2d_key_spec *a2d_deck_key_spec(const a2d_deck *deck, const char *name) {
+  const char *dot = strrchr(name, '.');
+  char section[128];
+  if (!dot || (size_t)(dot - name) >= sizeof section) return NULL;
+  memcpy(section, name, (size_t)(dot - name));
+  section[dot - name] = '\0';
+  int s = a2d_schema_find_section(deck->schema, section);
+  int k = s < 0 ? -1 : a2d_schema_find_key(deck->schema, s, dot + 1);
+  return k >= 0 ? &deck->schema[s].keys[k] : s >= 0 ? deck->schema[s].named : NULL;
+}
+
+a2d_err a2d_deck_get(const a2d_deck *deck, const char *name, char *buf, size_t size) {
+  const char *dot = strrchr(name, '.');
+  char section[128];
+  if (!dot || (size_t)(dot - name) >= sizeof section)
+    return A2D_ERROR(A2D_ERR_DECK, "%s: expected section.key, e.g. output.path", name);
+  memcpy(section, name, (size_t)(dot - name));
+  section[dot - name] = '\0';
+  int s = a2d_schema_find_section(deck->schema, section);
+  int k = s < 0 ? -1 : a2d_schema_find_key(deck->schema, s, dot + 1);
+  const a2d_slot *slot = k >= 0 ? &deck->slots[s][k] : s >= 0 ? find_named(deck, s, dot + 1) : NULL;
+  if (!slot || !slot->value)
+    return A2D_ERROR(A2D_ERR_DECK, "%s: no such key in %s (see docs/deck.md)", name, deck->name);
+  canonical_value(k >= 0 ? &deck->schema[s].keys[k] : deck->schema[s].named, slot->value, buf,
+                  size);
   return A2D_OK;
 }
 

@@ -60,9 +60,9 @@ static const a2d_key_spec data_keys[] = {
 
 /* [model]: the classifier trained by every stage. */
 static const a2d_key_spec model_keys[] = {
-    KEY("kind", A2D_KEY_ENUM, "mlp", NULL, "logreg|mlp", "train,ensemble",
+    KEY("kind", A2D_KEY_ENUM, "mlp", NULL, "logreg|mlp", "train,ensemble,unlearn,oracle",
         "Model kind: logreg (multinomial logistic regression) or mlp (ReLU hidden layers)."),
-    LIST("hidden", A2D_KEY_INT, "256, 128", "[1, inf)", NULL, "train,ensemble",
+    LIST("hidden", A2D_KEY_INT, "256, 128", "[1, inf)", NULL, "train,ensemble,unlearn,oracle",
          "mlp: sizes of the hidden layers, input side first (ignored by logreg)."),
     END};
 
@@ -72,23 +72,27 @@ static const a2d_key_spec train_keys[] = {
         "Number of base models K trained on the whole training set (model k from seed, k)."),
     KEY("seed", A2D_KEY_INT, "0", "[0, inf)", NULL, "train",
         "Seed of the base models' initialisation and data order."),
-    KEY("epochs", A2D_KEY_INT, "10", "[1, inf)", NULL, "train,ensemble",
+    KEY("epochs", A2D_KEY_INT, "10", "[1, inf)", NULL, "train,ensemble,unlearn,oracle",
         "Passes over the training examples."),
-    KEY("batch", A2D_KEY_INT, "128", "[1, inf)", NULL, "train,ensemble", "Minibatch size."),
-    KEY("lr", A2D_KEY_REAL, "0.05", "(0, inf)", NULL, "train,ensemble",
+    KEY("batch", A2D_KEY_INT, "128", "[1, inf)", NULL, "train,ensemble,unlearn,oracle",
+        "Minibatch size."),
+    KEY("lr", A2D_KEY_REAL, "0.05", "(0, inf)", NULL, "train,ensemble,unlearn,oracle",
         "Peak learning rate of SGD."),
-    KEY("momentum", A2D_KEY_REAL, "0.9", "[0, 1)", NULL, "train,ensemble", "SGD momentum."),
-    KEY("nesterov", A2D_KEY_BOOL, "false", NULL, NULL, "train,ensemble", "Use Nesterov momentum."),
-    KEY("weight_decay", A2D_KEY_REAL, "0.0005", "[0, inf)", NULL, "train,ensemble",
+    KEY("momentum", A2D_KEY_REAL, "0.9", "[0, 1)", NULL, "train,ensemble,unlearn,oracle",
+        "SGD momentum."),
+    KEY("nesterov", A2D_KEY_BOOL, "false", NULL, NULL, "train,ensemble,unlearn,oracle",
+        "Use Nesterov momentum."),
+    KEY("weight_decay", A2D_KEY_REAL, "0.0005", "[0, inf)", NULL, "train,ensemble,unlearn,oracle",
         "L2 weight decay added to the gradient of every parameter (as torch.optim.SGD)."),
-    KEY("schedule", A2D_KEY_ENUM, "cosine", NULL, "constant|step|linear|cosine", "train,ensemble",
+    KEY("schedule", A2D_KEY_ENUM, "cosine", NULL, "constant|step|linear|cosine",
+        "train,ensemble,unlearn,oracle",
         "Learning-rate schedule per step: constant; step (times step_gamma every step_epochs); "
         "linear (warm-up, then linear decay to 0); cosine (warm-up, then cosine decay to 0)."),
-    KEY("warmup_epochs", A2D_KEY_REAL, "0", "[0, inf)", NULL, "train,ensemble",
+    KEY("warmup_epochs", A2D_KEY_REAL, "0", "[0, inf)", NULL, "train,ensemble,unlearn,oracle",
         "linear and cosine: epochs of linear warm-up from 0 to lr."),
-    KEY("step_epochs", A2D_KEY_REAL, "5", "(0, inf)", NULL, "train,ensemble",
+    KEY("step_epochs", A2D_KEY_REAL, "5", "(0, inf)", NULL, "train,ensemble,unlearn,oracle",
         "step: epochs between learning-rate decays."),
-    KEY("step_gamma", A2D_KEY_REAL, "0.1", "(0, 1]", NULL, "train,ensemble",
+    KEY("step_gamma", A2D_KEY_REAL, "0.1", "(0, 1]", NULL, "train,ensemble,unlearn,oracle",
         "step: factor applied at each decay."),
     END};
 
@@ -271,44 +275,62 @@ static const a2d_key_spec evaluate_keys[] = {
         "set (0: all of them)."),
     KEY("seed", A2D_KEY_INT, "6", "[0, inf)", NULL, "evaluate", "Seed of the retain sample."), END};
 
+/* [study]: a parameter study, expanded into one deck per case by `a2d study expand`. */
+static const a2d_key_spec study_keys[] = {
+    KEY("mode", A2D_KEY_ENUM, "grid", NULL, "grid|zip", NULL,
+        "How the swept keys combine: grid (every combination, the last key varying fastest) or "
+        "zip (the i-th values of every key together; all keys list as many values)."),
+    END};
+static const a2d_key_spec study_named =
+    KEY("<section.key>", A2D_KEY_STRING, NULL, NULL, NULL, NULL,
+        "A key of another section to sweep and its values separated by |, each checked like the "
+        "key itself: `unlearn.dmm.lr = 0.0003 | 0.001`, `forget.shirts = class:6:50 | "
+        "class:6:200`, `model.hidden = 128 | 256, 128`. A deck run directly uses the key's own "
+        "value; only `a2d study expand` applies these.");
+
 const a2d_section_spec a2d_deck_schema[] = {
-    {"output", "Where results are written.", output_keys, NULL},
+    {"output", "Where results are written.", output_keys, NULL, 0},
     {"data", "The data set: source, number of examples, scaling. Used by stage `prepare`.",
-     data_keys, NULL},
+     data_keys, NULL, 0},
     {"model", "The model trained by stages `train` and `ensemble` (and later ones).", model_keys,
-     NULL},
+     NULL, 0},
     {"train",
      "Training: the optimiser and schedule (shared by every stage that trains), and the "
      "base models of stage `train`.",
-     train_keys, NULL},
-    {"ensemble", "The subset-retrain ensemble of stage `ensemble`.", ensemble_keys, NULL},
+     train_keys, NULL, 0},
+    {"ensemble", "The subset-retrain ensemble of stage `ensemble`.", ensemble_keys, NULL, 0},
     {"datamodel", "Datamodels: the regression of stage `fit`, and its linear datamodeling score.",
-     datamodel_keys, NULL},
+     datamodel_keys, NULL, 0},
     {"forget", "Forget sets of stage `forget`: named entries `<name> = spec`, plus the keys below.",
-     forget_keys, &forget_named},
+     forget_keys, &forget_named, 0},
     {"unlearn", "Stage `unlearn`: the methods run for every forget set and base model.",
-     unlearn_keys, NULL},
-    {"unlearn.ga", "Gradient ascent on the forget set.", unlearn_ga_keys, NULL},
-    {"unlearn.gd", "Gradient descent (fine-tuning) on the retain set.", unlearn_gd_keys, NULL},
+     unlearn_keys, NULL, 0},
+    {"unlearn.ga", "Gradient ascent on the forget set.", unlearn_ga_keys, NULL, 0},
+    {"unlearn.gd", "Gradient descent (fine-tuning) on the retain set.", unlearn_gd_keys, NULL, 0},
     {"unlearn.ascent_descent",
      "Each epoch: an ascent pass on the forget set, then a descent pass on the retain set.",
-     unlearn_ascent_descent_keys, NULL},
+     unlearn_ascent_descent_keys, NULL, 0},
     {"unlearn.scrub",
      "SCRUB (Kurmanji et al. 2023): teacher-student unlearning with the original model as "
      "teacher.",
-     unlearn_scrub_keys, NULL},
+     unlearn_scrub_keys, NULL, 0},
     {"unlearn.om", "Oracle matching: fine-tune towards a retrained teacher's outputs.",
-     unlearn_om_keys, NULL},
+     unlearn_om_keys, NULL, 0},
     {"unlearn.dm_direct", "The datamodels' predicted margins, without a model.",
-     unlearn_dm_direct_keys, NULL},
+     unlearn_dm_direct_keys, NULL, 0},
     {"unlearn.dmm", "Datamodel matching: oracle matching with datamodel-predicted targets.",
-     unlearn_dmm_keys, NULL},
+     unlearn_dmm_keys, NULL, 0},
     {"unlearn.newton", "One Newton step on the retain set's regularised objective (logreg only).",
-     unlearn_newton_keys, NULL},
+     unlearn_newton_keys, NULL, 0},
     {"oracle", "Stage `oracle`: the retrained models every method is judged against.", oracle_keys,
-     NULL},
+     NULL, 0},
     {"evaluate",
      "Stage `evaluate`: KLoM of every method against the oracles, accuracy and cost; `a2d "
      "report` prints it.",
-     evaluate_keys, NULL},
-    {NULL, NULL, NULL, NULL}};
+     evaluate_keys, NULL, 0},
+    {"study",
+     "A parameter study: `a2d study expand DECK` writes one deck per case into a folder, with a "
+     "manifest; Slurm array tasks run them (docs/cluster.md) and `a2d study collect FOLDER` "
+     "gathers their summaries.",
+     study_keys, &study_named, 1},
+    {NULL, NULL, NULL, NULL, 0}};

@@ -139,14 +139,21 @@ static const char *const headline_names[7] = {
     "KLoM95 forget", "KLoM95 retain", "KLoM95 val", "acc forget", "acc val", "cost", "prep cost"};
 
 void a2d_summary_print(FILE *out, const a2d_summary_table *t) {
+  a2d_summary_print_led(out, t, "", NULL);
+}
+
+void a2d_summary_print_led(FILE *out, const a2d_summary_table *t, const char *lead_header,
+                           const char *const *leads) {
   char cells[7][32];
-  fprintf(out, "%-14s %-15s", "forget set", "method");
+  fprintf(out, "%s%-14s %-15s", lead_header, "forget set", "method");
   for (int c = 0; c < 7; c++) fprintf(out, " %13s", headline_names[c]);
   fprintf(out, "\n");
   for (int64_t i = 0; i < t->nrows; i++) {
-    if (i && strcmp(t->rows[i].forget, t->rows[i - 1].forget)) fprintf(out, "\n");
+    if (i && (strcmp(t->rows[i].forget, t->rows[i - 1].forget) ||
+              (leads && strcmp(leads[i], leads[i - 1]))))
+      fprintf(out, "\n");
     headline(&t->rows[i], cells);
-    fprintf(out, "%-14s %-15s", t->rows[i].forget, t->rows[i].method);
+    fprintf(out, "%s%-14s %-15s", leads ? leads[i] : "", t->rows[i].forget, t->rows[i].method);
     for (int c = 0; c < 7; c++) fprintf(out, " %13s", cells[c]);
     fprintf(out, "\n");
   }
@@ -168,13 +175,22 @@ void a2d_summary_print_markdown(FILE *out, const a2d_summary_table *t) {
 }
 
 void a2d_summary_print_csv(FILE *out, const a2d_summary_table *t) {
+  a2d_summary_print_csv_header(out, "");
+  a2d_summary_print_csv_rows(out, t, "");
+}
+
+void a2d_summary_print_csv_header(FILE *out, const char *lead) {
+  fputs(lead, out);
   for (int j = 0; j < NCOLS; j++) fprintf(out, "%s%s", j ? "," : "", column_names[j]);
   fprintf(out, "\n");
+}
+
+void a2d_summary_print_csv_rows(FILE *out, const a2d_summary_table *t, const char *lead) {
   for (int64_t i = 0; i < t->nrows; i++) {
     a2d_summary_row row = t->rows[i];
     double *v[NREALS];
     row_reals(&row, v);
-    fprintf(out, "%s,%s", row.forget, row.method);
+    fprintf(out, "%s%s,%s", lead, row.forget, row.method);
     for (int j = 0; j < NREALS; j++) {
       if (isnan(*v[j]))
         fprintf(out, ",");

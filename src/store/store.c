@@ -170,7 +170,8 @@ static a2d_err check_format(a2d_store *st) {
   return A2D_OK;
 }
 
-a2d_err a2d_store_open(MPI_Comm comm, const char *path, a2d_store **out) {
+/* Open (or, unless read_only, create) the study file at `path`. */
+static a2d_err store_open(MPI_Comm comm, const char *path, int read_only, a2d_store **out) {
   a2d_err err = A2D_OK;
   a2d_store *st = NULL;
   hid_t fapl = H5I_INVALID_HID;
@@ -184,6 +185,8 @@ a2d_err a2d_store_open(MPI_Comm comm, const char *path, a2d_store **out) {
   if (rank == 0) probe = probe_path(path, &exists);
   A2D_CHECK(a2d_agree(comm, probe));
   MPI_Bcast(&exists, 1, MPI_INT, 0, comm);
+  if (read_only && !exists)
+    return a2d_agree(comm, A2D_ERROR(A2D_ERR_IO, "%s: no such study file", path));
 
   A2D_TRY(A2D_CALLOC(st, 1));
   st->comm = comm;
@@ -196,7 +199,7 @@ a2d_err a2d_store_open(MPI_Comm comm, const char *path, a2d_store **out) {
     A2D_FAIL(A2D_ERR_INTERNAL, "cannot set up MPI-IO file access");
   errno = 0;
   if (exists)
-    st->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    st->file = H5Fopen(path, read_only ? H5F_ACC_RDONLY : H5F_ACC_RDWR, fapl);
   else
     st->file = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
   A2D_TRY(AGREE(comm, st->file >= 0, A2D_ERR_IO,
@@ -225,6 +228,16 @@ cleanup:
     free(st);
   }
   return err;
+}
+
+a2d_err a2d_store_open(MPI_Comm comm, const char *path, a2d_store **out) {
+  A2D_CHECK(store_open(comm, path, 0, out));
+  return A2D_OK;
+}
+
+a2d_err a2d_store_open_read(MPI_Comm comm, const char *path, a2d_store **out) {
+  A2D_CHECK(store_open(comm, path, 1, out));
+  return A2D_OK;
 }
 
 a2d_err a2d_store_close(a2d_store **store) {

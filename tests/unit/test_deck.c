@@ -28,10 +28,10 @@ static const a2d_key_spec sets_keys[] = {
     {NULL, 0, 0, NULL, NULL, NULL, NULL, NULL}};
 static const a2d_key_spec sets_named = {"<name>", A2D_KEY_STRING, 0,          NULL,
                                         NULL,     NULL,           "sets,use", "a named set"};
-static const a2d_section_spec schema[] = {{"output", "output", output_keys, NULL},
-                                          {"train", "training", train_keys, NULL},
-                                          {"sets", "named sets", sets_keys, &sets_named},
-                                          {NULL, NULL, NULL, NULL}};
+static const a2d_section_spec schema[] = {{"output", "output", output_keys, NULL, 0},
+                                          {"train", "training", train_keys, NULL, 0},
+                                          {"sets", "named sets", sets_keys, &sets_named, 0},
+                                          {NULL, NULL, NULL, NULL, 0}};
 
 /* Parse text against the test schema, then finish. */
 static a2d_err parse(const char *text, a2d_deck **deck) {
