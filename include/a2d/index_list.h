@@ -24,7 +24,7 @@
 /*
  * Read the index list at `path` for a training set of n points: *idx (caller
  * frees) holds its *count indices in increasing order, whatever the file's.
- * With n < 0 only the syntax is checked (no range, no repeats; *idx NULL).
+ * With n < 0 only the syntax and repeats are checked (no range; *idx NULL).
  */
 a2d_err a2d_index_list_read(const char *path, int64_t n, int64_t **idx, int64_t *count);
 

@@ -1,6 +1,8 @@
 /*
  * registry.c - the pipeline: every stage, in the order `a2d run` executes them.
- * Adding a stage is one file under src/stages/ plus one line here.
+ * Adding a stage is one file under src/stages/ plus one line here.  Cheap
+ * stages that can refuse bad input (forget: sizes and index lists against the
+ * prepared data) come before the expensive ones.
  */
 #include <string.h>
 
@@ -13,6 +15,13 @@ const a2d_stage a2d_stages[] = {
      .group = "/data",
      .needs = "",
      .run = a2d_stage_prepare},
+    {.name = "forget",
+     .summary = "draw the forget sets into /forget",
+     .group = "/forget",
+     .needs = "prepare",
+     .run = a2d_stage_forget,
+     .check = a2d_stage_forget_check,
+     .fingerprint = a2d_stage_forget_fingerprint},
     {.name = "train",
      .summary = "train the base models on the whole training set into /train",
      .group = "/train",
@@ -28,13 +37,6 @@ const a2d_stage a2d_stages[] = {
      .group = "/datamodel",
      .needs = "ensemble",
      .run = a2d_stage_fit},
-    {.name = "forget",
-     .summary = "draw the forget sets into /forget",
-     .group = "/forget",
-     .needs = "prepare",
-     .run = a2d_stage_forget,
-     .check = a2d_stage_forget_check,
-     .fingerprint = a2d_stage_forget_fingerprint},
     {.name = "unlearn",
      .summary = "unlearn every forget set with every method from every base model into /unlearn",
      .group = "/unlearn",

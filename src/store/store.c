@@ -202,6 +202,19 @@ static a2d_err store_open(MPI_Comm comm, const char *path, int read_only, a2d_st
     st->file = H5Fopen(path, read_only ? H5F_ACC_RDONLY : H5F_ACC_RDWR, fapl);
   else
     st->file = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+  /* A truncated file gets its own message (every rank takes part in the agreement). */
+  char cause[256] = "";
+  if (st->file < 0 && exists) H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_error, cause);
+  a2d_err truncated = A2D_OK;
+  if (strstr(cause, "truncated")) {
+    H5Eclear2(H5E_DEFAULT);
+    truncated = A2D_ERROR(A2D_ERR_DATA,
+                          "%s: the study file is truncated (HDF5: %s), so it cannot be opened; it "
+                          "is incomplete, as from an interrupted copy: move it away or restore "
+                          "it, and rerun",
+                          path, cause);
+  }
+  A2D_TRY(a2d_agree(comm, truncated));
   A2D_TRY(AGREE(comm, st->file >= 0, A2D_ERR_IO,
                 "%s: cannot %s the study file (is it read-only, or open in another running job?)",
                 path, exists ? "open" : "create"));

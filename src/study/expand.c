@@ -1,4 +1,5 @@
 /* expand.c - a deck's [study] section: its cases, and one deck per case (a2d/study.h). */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>

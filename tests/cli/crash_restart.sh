@@ -11,8 +11,8 @@ small_unlearn_deck killed.h5 > killed.ini
 expect_ok "uninterrupted run" np 2 "$A2D" run ref.ini
 
 # Kill points in pipeline order; each run resumes where the previous one died.
-points="train:before-complete ensemble:checkpoint-1 ensemble:checkpoint-3 ensemble:before-complete
-fit:round-1 fit:round-3 fit:joined fit:before-complete forget:before-complete unlearn:round-1
+points="forget:before-complete train:before-complete ensemble:checkpoint-1 ensemble:checkpoint-3
+ensemble:before-complete fit:round-1 fit:round-3 fit:joined fit:before-complete unlearn:round-1
 unlearn:round-5 unlearn:before-complete oracle:round-1 oracle:round-4 oracle:before-complete
 evaluate:before-complete"
 kills=0

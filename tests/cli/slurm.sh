@@ -42,7 +42,7 @@ mkdir -p chain
 expect_ok "submit-stages" "$SRC/jobs/slurm/submit-stages" chain.ini --wide 2 --narrow 1
 cp out.txt chain-jobs.txt
 check "nine jobs submitted, prepare to report" test "$(awk '{print $1}' chain-jobs.txt | tr '\n' ' ')" = \
-  "prepare train ensemble fit forget unlearn oracle evaluate report "
+  "prepare forget train ensemble fit unlearn oracle evaluate report "
 check "wide stages get 2 tasks" grep -qE '^ensemble +[0-9]+  \(2 tasks\)' chain-jobs.txt
 check "the chain finishes within 300 s" wait_idle 300
 check "every stage job completed" test "$(states $(awk '{print $2}' chain-jobs.txt))" = "COMPLETED "
@@ -68,7 +68,7 @@ cp out.txt study-jobs.txt
 array=$(awk '$1 == "cases" {print $2}' study-jobs.txt)
 collect=$(awk '$1 == "collect" {print $2}' study-jobs.txt)
 shared=$(awk '$1 == "shared" {print $2}' study-jobs.txt)
-check "the shared stages are one job" grep -q "^shared .*(prepare train ensemble fit forget oracle: once" study-jobs.txt
+check "the shared stages are one job" grep -q "^shared .*(prepare forget train ensemble fit oracle: once" study-jobs.txt
 check "the study finishes within 300 s" wait_idle 300
 check "the shared job completed" test "$(states "$shared")" = "COMPLETED "
 check "all 3 array tasks completed" test "$(states "$array")" = "COMPLETED "

@@ -28,7 +28,7 @@ expect_fail "get an unknown key" 2 "data.n_trian: no such key in decks/grid.ini"
 expect_fail "get without a key" 2 "a2d get DECK SECTION.KEY" "$A2D" get decks/grid.ini
 expect_ok "stages" "$A2D" stages
 check "stages in pipeline order" test "$(tr '\n' ' ' < out.txt)" = \
-  "prepare train ensemble fit forget unlearn oracle evaluate "
+  "prepare forget train ensemble fit unlearn oracle evaluate "
 
 # ---- expand: a 2 x 3 grid ----
 cat > decks/grid.ini <<DECK
@@ -101,7 +101,7 @@ expect_ok "case 1 stops after prepare" "$A2D" prepare "${cases[1]}"
 echo "not HDF5" > "${cases[3]%.ini}.h5"
 expect_fail "collect lists the incomplete cases" 5 "four: 3 of 4 cases are incomplete (listed above); four/collected.csv holds the other 1" \
   "$A2D" study collect four
-check "collect names the stopped case" grep -q "case 1 (.*001_lr-0.01_epochs-3.h5): not evaluated: stage train is absent" out.txt
+check "collect names the stopped case" grep -q "case 1 (.*001_lr-0.01_epochs-3.h5): not evaluated: stage forget is absent" out.txt
 check "collect names the missing case" grep -q "case 2 (.*002_lr-0.1_epochs-2.h5): no study file" out.txt
 check "collect names the unreadable case" grep -q "case 3 (.*003_lr-0.1_epochs-3.h5): cannot open: .*not an HDF5 file" out.txt
 check "the table shows the complete case" test "$(grep -cE '^0 +0.01 +2 +(random_10|listed) +dmm' out.txt)" -eq 2
@@ -131,7 +131,7 @@ expect_fail "collect a folder without manifest" 4 "nofolder/manifest.tsv: cannot
 study_deck "unlearn.ga.lr = 0.01 | 0.1" > decks/lr.ini
 expect_ok "expand an unlearning sweep" "$A2D" study expand decks/lr.ini --out lr
 check "all but unlearn and evaluate are shared" test "$(tr '\n' ' ' < lr/shared.stages)" = \
-  "prepare train ensemble fit forget oracle "
+  "prepare forget train ensemble fit oracle "
 for stage in $(cat lr/shared.stages); do expect_ok "shared $stage" "$A2D" "$stage" lr/shared.ini; done
 cp lr/shared.h5 lr/001_lr-0.1.h5
 expect_ok "case 1 from the shared file" "$A2D" run lr/001_lr-0.1.ini
