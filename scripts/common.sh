@@ -10,7 +10,7 @@ A2D_PACKAGES=(
   libopenmpi-dev openmpi-bin libscalapack-openmpi-dev petsc-dev
   libhdf5-openmpi-dev hdf5-tools libopenblas-dev zlib1g-dev
   dataset-fashion-mnist python3-h5py python3-numpy python3-matplotlib
-  slurm-wlm munge
+  slurm-wlm munge valgrind
 )
 
 # Install the packages that are not installed yet; fast when none are missing.

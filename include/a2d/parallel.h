@@ -42,7 +42,10 @@ void a2d_log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /*
  * Fault injection for tests: if the environment variable A2D_FAULT equals
  * `point` (e.g. "prepare:before-complete"), the process kills itself with
- * SIGKILL here, as a crash or a job time limit would.
+ * SIGKILL here, as a crash or a job time limit would.  A2D_FAULT_RANK=r
+ * limits that to rank r of MPI_COMM_WORLD (one process of a job dies);
+ * A2D_FAULT_PAUSE=s sleeps s seconds there instead of dying (a job that holds
+ * its study file open, for tests of a second job on the same file).
  */
 void a2d_fault_point(const char *point);
 

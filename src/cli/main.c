@@ -199,7 +199,7 @@ static a2d_err command_status(a2d_context *ctx) {
       printf("%-12s absent\n", s->name);
     return A2D_OK;
   }
-  A2D_CHECK(open_study(ctx));
+  A2D_CHECK(a2d_store_open_read(ctx->comm, path, &ctx->store)); /* a query changes nothing */
   for (const a2d_stage *s = a2d_stages; s->name; s++) {
     A2D_CHECK(a2d_stage_state(ctx, s, state, sizeof state));
     if (ctx->rank == 0) printf("%-12s %s\n", s->name, state);
@@ -271,7 +271,7 @@ static a2d_err command_report(a2d_context *ctx) {
   const char *path;
   a2d_err err = A2D_OK;
   A2D_CHECK(a2d_deck_string(ctx->deck, "output", "path", &path));
-  A2D_CHECK(open_study(ctx));
+  A2D_CHECK(a2d_store_open_read(ctx->comm, path, &ctx->store));
   A2D_CHECK(a2d_stage_state(ctx, a2d_stage_find("evaluate"), state, sizeof state));
   if (strcmp(state, "complete")) /* the same on every rank: agreed, so the file closes cleanly */
     A2D_CHECK(a2d_agree(ctx->comm, A2D_ERROR(A2D_ERR_STATE,

@@ -2,11 +2,13 @@
 #include "a2d/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@ struct a2d_store {
   MPI_Comm comm;
   hid_t file;
   char *path;
+  int lock_fd; /* rank 0: the descriptor holding the study file's lock, or -1 */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -170,6 +173,34 @@ static a2d_err check_format(a2d_store *st) {
   return A2D_OK;
 }
 
+/*
+ * On rank 0: lock the study file, exclusively for a writer and shared for a
+ * reader, the way serial HDF5 locks its files (parallel HDF5 takes no lock,
+ * and two jobs writing one file destroy it).  A lock held elsewhere is an
+ * error; a file system without locks (or HDF5_USE_FILE_LOCKING=FALSE) goes on
+ * without one.
+ */
+static a2d_err lock_study(a2d_store *st, int exclusive) {
+  const char *env = getenv("HDF5_USE_FILE_LOCKING");
+  if (env && (!strcmp(env, "FALSE") || !strcmp(env, "false") || !strcmp(env, "0"))) return A2D_OK;
+  int fd = open(st->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return A2D_ERROR(A2D_ERR_IO, "%s: cannot open: %s", st->path, strerror(errno));
+  if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) {
+    st->lock_fd = fd;
+    return A2D_OK;
+  }
+  int e = errno;
+  close(fd);
+  if (e == EWOULDBLOCK)
+    return A2D_ERROR(A2D_ERR_IO,
+                     "%s: the study file is in use: another running job (a2d, or a program "
+                     "reading it) holds it open; nothing was changed. Wait for that job to end "
+                     "or stop it, then rerun",
+                     st->path);
+  if (e == ENOLCK || e == ENOSYS || e == EINVAL || e == EOPNOTSUPP) return A2D_OK;
+  return A2D_ERROR(A2D_ERR_IO, "%s: cannot lock the study file: %s", st->path, strerror(e));
+}
+
 /* Open (or, unless read_only, create) the study file at `path`. */
 static a2d_err store_open(MPI_Comm comm, const char *path, int read_only, a2d_store **out) {
   a2d_err err = A2D_OK;
@@ -191,12 +222,14 @@ static a2d_err store_open(MPI_Comm comm, const char *path, int read_only, a2d_st
   A2D_TRY(A2D_CALLOC(st, 1));
   st->comm = comm;
   st->file = H5I_INVALID_HID;
+  st->lock_fd = -1;
   st->path = strdup(path);
   if (!st->path) A2D_FAIL(A2D_ERR_MEM, "out of memory");
   fapl = H5Pcreate(H5P_FILE_ACCESS);
   if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0 ||
       H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) < 0)
     A2D_FAIL(A2D_ERR_INTERNAL, "cannot set up MPI-IO file access");
+  if (exists) A2D_TRY(a2d_agree(comm, rank == 0 ? lock_study(st, !read_only) : A2D_OK));
   errno = 0;
   if (exists)
     st->file = H5Fopen(path, read_only ? H5F_ACC_RDONLY : H5F_ACC_RDWR, fapl);
@@ -218,6 +251,7 @@ static a2d_err store_open(MPI_Comm comm, const char *path, int read_only, a2d_st
   A2D_TRY(AGREE(comm, st->file >= 0, A2D_ERR_IO,
                 "%s: cannot %s the study file (is it read-only, or open in another running job?)",
                 path, exists ? "open" : "create"));
+  if (!exists) A2D_TRY(a2d_agree(comm, rank == 0 ? lock_study(st, 1) : A2D_OK));
   if (exists) {
     A2D_TRY(check_format(st));
   } else {
@@ -237,6 +271,7 @@ cleanup:
   if (fapl >= 0) H5Pclose(fapl);
   if (st) {
     if (st->file >= 0) H5Fclose(st->file);
+    if (st->lock_fd >= 0) close(st->lock_fd);
     free(st->path);
     free(st);
   }
@@ -260,6 +295,7 @@ a2d_err a2d_store_close(a2d_store **store) {
   errno = 0;
   herr_t rc = H5Fclose(st->file);
   a2d_err err = AGREE(st->comm, rc >= 0, A2D_ERR_IO, "%s: closing the study file failed", st->path);
+  if (st->lock_fd >= 0) close(st->lock_fd);
   free(st->path);
   free(st);
   return err;

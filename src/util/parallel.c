@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static int g_rank, g_verbose;
 
@@ -70,8 +71,18 @@ double a2d_now(void) {
 }
 
 void a2d_fault_point(const char *point) {
-  const char *fault = getenv("A2D_FAULT");
-  if (fault && !strcmp(fault, point)) raise(SIGKILL);
+  const char *fault = getenv("A2D_FAULT"), *only = getenv("A2D_FAULT_RANK");
+  if (!fault || strcmp(fault, point)) return;
+  int rank = 0, initialized = 0;
+  MPI_Initialized(&initialized);
+  if (initialized) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  if (only && atoi(only) != rank) return;
+  const char *pause = getenv("A2D_FAULT_PAUSE");
+  if (pause) {
+    sleep((unsigned)atoi(pause));
+    return;
+  }
+  raise(SIGKILL);
 }
 
 void a2d_utc_time(char *buf, size_t size) {
