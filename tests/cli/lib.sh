@@ -74,6 +74,30 @@ models = 2
 DECK
 }
 
+# small_deck with a tiny model and ensemble: the whole pipeline in about a second
+# (for tests of the machinery around it: studies, job scripts, faults).
+quick_deck() {
+  small_deck "${1:-study.h5}"
+  cat <<DECK
+
+[model]
+kind = mlp
+hidden = 16
+
+[train]
+models = 2
+epochs = 4
+batch = 32
+
+[ensemble]
+models = 40
+chunk = 10
+
+[datamodel]
+lds_subsets = 0
+DECK
+}
+
 # A deck that trains: small synthetic data, a small mlp, a 12-model ensemble.
 small_train_deck() {
   small_deck "${1:-study.h5}"

@@ -37,7 +37,7 @@ states() {
 }
 
 # ---- one job per stage, chained ----
-small_deck "$WORK/chain/study.h5" > chain.ini
+quick_deck "$WORK/chain/study.h5" > chain.ini
 mkdir -p chain
 expect_ok "submit-stages" "$SRC/jobs/slurm/submit-stages" chain.ini --wide 2 --narrow 1
 cp out.txt chain-jobs.txt
@@ -53,7 +53,7 @@ check "each job's log beside the study file" test "$(ls chain/study-*-*.log | wc
 check "the fit log shows srun or mpirun with 2 ranks" grep -qE "a2d fit .* with 2 ranks x 1 threads via (srun|mpirun)" chain/study-fit-*.log
 
 # ---- a failing stage cancels the rest of the chain ----
-small_deck "$WORK/chain/broken.h5" | sed 's/^source = synthetic$/source = csv\npath = missing.csv/' > broken.ini
+quick_deck "$WORK/chain/broken.h5" | sed 's/^source = synthetic$/source = csv\npath = missing.csv/' > broken.ini
 expect_ok "submit a chain whose prepare fails" "$SRC/jobs/slurm/submit-stages" broken.ini --wide 2
 cp out.txt broken-jobs.txt
 check "the broken chain ends within 120 s" wait_idle 120
@@ -62,7 +62,7 @@ check "the jobs behind it were cancelled" test "$(states $(awk '$1 != "prepare" 
 check "the prepare log names the missing file" grep -q "missing.csv" chain/broken-prepare-*.log
 
 # ---- a 3-case parameter study as a job array ----
-{ small_deck "$WORK/sweep/s.h5"; printf '\n[study]\nunlearn.ga.lr = 0.01 | 0.03 | 0.1\n'; } > sweep.ini
+{ quick_deck "$WORK/sweep/s.h5"; printf '\n[study]\nunlearn.ga.lr = 0.01 | 0.03 | 0.1\n'; } > sweep.ini
 expect_ok "submit-study" "$SRC/jobs/slurm/submit-study" sweep.ini --wide 2
 cp out.txt study-jobs.txt
 array=$(awk '$1 == "cases" {print $2}' study-jobs.txt)
@@ -85,7 +85,7 @@ check "each case started from the shared study file" test "$(grep -l "starting f
 check "and skipped the shared stages" test "$(cat sweep/s-study/00?_lr-*-run-*.log | grep -c 'complete, skipped')" -eq 18
 
 # ---- the whole pipeline in one allocation, launched by mpirun ----
-small_deck "$WORK/whole/w.h5" > whole.ini
+quick_deck "$WORK/whole/w.h5" > whole.ini
 mkdir -p whole
 expect_ok "sbatch a2d.sbatch" env A2D_LAUNCHER=mpirun sbatch --parsable -n 2 --output="$WORK/whole/slurm-%j.out" \
   "$SRC/jobs/slurm/a2d.sbatch" whole.ini

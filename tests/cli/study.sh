@@ -11,7 +11,7 @@ seq 0 4 > decks/first.txt
 
 # study_deck: the small deck with a file-list forget set and a [study] section ($1).
 study_deck() {
-  small_deck "$WORK/out/base.h5" | sed 's/^random_10 = random:10$/random_10 = random:10\nlisted = file:first.txt/'
+  quick_deck "$WORK/out/base.h5" | sed 's/^random_10 = random:10$/random_10 = random:10\nlisted = file:first.txt/'
   printf '\n[study]\n%s\n' "$1"
 }
 
@@ -53,7 +53,7 @@ check "case 4 keeps the other keys" test "$("$A2D" get "$S/004_lr-0.1_epochs-3.i
 check "the index list is made absolute" test "$("$A2D" get "$S/004_lr-0.1_epochs-3.ini" forget.listed)" = "file:$WORK/decks/first.txt"
 check "case decks sweep nothing" sh -c "! grep -q '^unlearn.ga.lr' '$S/004_lr-0.1_epochs-3.ini'"
 check "shared stages: those the training recipe does not touch" test "$(tr '\n' ' ' < "$S/shared.stages")" = "prepare forget "
-check "the shared deck has the base values" test "$("$A2D" get "$S/shared.ini" train.epochs)" = 10
+check "the shared deck has the base values" test "$("$A2D" get "$S/shared.ini" train.epochs)" = 4
 check "the shared deck writes shared.h5" test "$("$A2D" get "$S/shared.ini" output.path)" = "$S/shared.h5"
 cp "$S/manifest.tsv" manifest.before
 expect_ok "expanding again is harmless" "$A2D" study expand decks/grid.ini
@@ -71,19 +71,19 @@ expect_ok "--force replaces it" "$A2D" study expand decks/grid.ini --out zipped 
 check "now the grid" test "$(tail -n +2 zipped/manifest.tsv | wc -l)" -eq 6
 
 # ---- refusals, each naming the deck line ----
-for bad in "unlearn.ga.lrr = 0.1|0.2@decks/bad.ini:24: [study] unlearn.ga.lrr: [unlearn.ga] has no key \"lrr\"; did you mean \"lr\"?" \
-  "unlearn.ga.lr = 0.1 | fast@decks/bad.ini:24: [study] unlearn.ga.lr: value 2 (\"fast\"): expected a positive real" \
-  "output.path = a.h5 | b.h5@decks/bad.ini:24: [study] output.path: [output] cannot be swept" \
-  "trian.epochs = 1 | 2@decks/bad.ini:24: [study] trian.epochs: unknown section [trian]; did you mean [train]?" \
-  "unlearn.ga.lr = 0.1 | 0.1@decks/bad.ini:24: [study] unlearn.ga.lr: value \"0.1\" is listed twice" \
-  "lr = 0.1 | 0.2@decks/bad.ini:24: [study] lr: expected the key to sweep as section.key"; do
+for bad in "unlearn.ga.lrr = 0.1|0.2@decks/bad.ini:40: [study] unlearn.ga.lrr: [unlearn.ga] has no key \"lrr\"; did you mean \"lr\"?" \
+  "unlearn.ga.lr = 0.1 | fast@decks/bad.ini:40: [study] unlearn.ga.lr: value 2 (\"fast\"): expected a positive real" \
+  "output.path = a.h5 | b.h5@decks/bad.ini:40: [study] output.path: [output] cannot be swept" \
+  "trian.epochs = 1 | 2@decks/bad.ini:40: [study] trian.epochs: unknown section [trian]; did you mean [train]?" \
+  "unlearn.ga.lr = 0.1 | 0.1@decks/bad.ini:40: [study] unlearn.ga.lr: value \"0.1\" is listed twice" \
+  "lr = 0.1 | 0.2@decks/bad.ini:40: [study] lr: expected the key to sweep as section.key"; do
   study_deck "${bad%%@*}" > decks/bad.ini
   expect_fail "bad sweep ${bad%%@*}" 2 "${bad#*@}" "$A2D" study expand decks/bad.ini
 done
 study_deck "mode = zip
 unlearn.ga.lr = 0.1 | 0.2
 train.epochs = 1 | 2 | 3" > decks/bad.ini
-expect_fail "zip of unequal lengths" 2 "[study] mode = zip needs as many values for every key: unlearn.ga.lr lists 2, train.epochs (decks/bad.ini:26) lists 3" \
+expect_fail "zip of unequal lengths" 2 "[study] mode = zip needs as many values for every key: unlearn.ga.lr lists 2, train.epochs (decks/bad.ini:42) lists 3" \
   "$A2D" study expand decks/bad.ini
 study_deck "mode = grid" > decks/bad.ini
 expect_fail "nothing to sweep" 2 "decks/bad.ini: [study] lists no keys to sweep" "$A2D" study expand decks/bad.ini
