@@ -130,6 +130,9 @@ a2d_err a2d_deck_named(const a2d_deck *deck, const char *section, int i, const c
 /* Remove every named entry of a section (a study's case decks drop [study]'s). */
 void a2d_deck_clear_named(a2d_deck *deck, const char *section);
 
+/* Whether a comma-separated list (a key's `stages`, a stage's `needs`) names `name`. */
+int a2d_list_has(const char *list, const char *name);
+
 /* The schema entry of "section.key" (a named entry's template too), or NULL. */
 const a2d_key_spec *a2d_deck_key_spec(const a2d_deck *deck, const char *name);
 

@@ -885,31 +885,34 @@ a2d_err a2d_deck_named(const a2d_deck *deck, const char *section, int i, const c
   return A2D_OK;
 }
 
-const a2d_key_spec *a2d_deck_key_spec(const a2d_deck *deck, const char *name) {
+/* Split "section.key" into the section's index and the key's (-1: a named entry), or -1. */
+static int split_name(const a2d_deck *deck, const char *name, int *k) {
   const char *dot = strrchr(name, '.');
   char section[128];
-  if (!dot || (size_t)(dot - name) >= sizeof section) return NULL;
+  *k = -1;
+  if (!dot || (size_t)(dot - name) >= sizeof section) return -1;
   memcpy(section, name, (size_t)(dot - name));
   section[dot - name] = '\0';
   int s = a2d_schema_find_section(deck->schema, section);
-  int k = s < 0 ? -1 : a2d_schema_find_key(deck->schema, s, dot + 1);
+  if (s >= 0) *k = a2d_schema_find_key(deck->schema, s, dot + 1);
+  return s;
+}
+
+const a2d_key_spec *a2d_deck_key_spec(const a2d_deck *deck, const char *name) {
+  int k, s = split_name(deck, name, &k);
   return k >= 0 ? &deck->schema[s].keys[k] : s >= 0 ? deck->schema[s].named : NULL;
 }
 
 a2d_err a2d_deck_get(const a2d_deck *deck, const char *name, char *buf, size_t size) {
-  const char *dot = strrchr(name, '.');
-  char section[128];
-  if (!dot || (size_t)(dot - name) >= sizeof section)
+  if (!strchr(name, '.'))
     return A2D_ERROR(A2D_ERR_DECK, "%s: expected section.key, e.g. output.path", name);
-  memcpy(section, name, (size_t)(dot - name));
-  section[dot - name] = '\0';
-  int s = a2d_schema_find_section(deck->schema, section);
-  int k = s < 0 ? -1 : a2d_schema_find_key(deck->schema, s, dot + 1);
-  const a2d_slot *slot = k >= 0 ? &deck->slots[s][k] : s >= 0 ? find_named(deck, s, dot + 1) : NULL;
+  int k, s = split_name(deck, name, &k);
+  const a2d_slot *slot = k >= 0   ? &deck->slots[s][k]
+                         : s >= 0 ? find_named(deck, s, strrchr(name, '.') + 1)
+                                  : NULL;
   if (!slot || !slot->value)
     return A2D_ERROR(A2D_ERR_DECK, "%s: no such key in %s (see docs/deck.md)", name, deck->name);
-  canonical_value(k >= 0 ? &deck->schema[s].keys[k] : deck->schema[s].named, slot->value, buf,
-                  size);
+  canonical_value(a2d_deck_key_spec(deck, name), slot->value, buf, size);
   return A2D_OK;
 }
 
@@ -1034,13 +1037,12 @@ cleanup:
   return err;
 }
 
-/* Whether the comma-separated list `stages` names `stage`. */
-static int names_stage(const char *stages, const char *stage) {
-  size_t n = strlen(stage);
-  for (const char *p = stages; p && *p;) {
+int a2d_list_has(const char *list, const char *name) {
+  size_t n = strlen(name);
+  for (const char *p = list; p && *p;) {
     const char *comma = strchr(p, ',');
     size_t len = comma ? (size_t)(comma - p) : strlen(p);
-    if (len == n && !strncmp(p, stage, n)) return 1;
+    if (len == n && !strncmp(p, name, n)) return 1;
     p = comma ? comma + 1 : NULL;
   }
   return 0;
@@ -1055,12 +1057,12 @@ a2d_err a2d_deck_stage_config(const a2d_deck *deck, const char *stage, char **te
   for (int s = 0; s < deck->nsections; s++) {
     const a2d_section_spec *sec = &deck->schema[s];
     for (int k = 0; sec->keys[k].name; k++) {
-      if (!sec->keys[k].stages || !names_stage(sec->keys[k].stages, stage)) continue;
+      if (!sec->keys[k].stages || !a2d_list_has(sec->keys[k].stages, stage)) continue;
       const a2d_slot *slot = &deck->slots[s][k];
       canonical_value(&sec->keys[k], slot->value ? slot->value : "", value, sizeof value);
       A2D_TRY(text_append(&t, "[%s] %s = %s\n", sec->name, sec->keys[k].name, value));
     }
-    if (!sec->named || !sec->named->stages || !names_stage(sec->named->stages, stage)) continue;
+    if (!sec->named || !sec->named->stages || !a2d_list_has(sec->named->stages, stage)) continue;
     for (int i = 0; i < deck->nnamed[s]; i++) {
       canonical_value(sec->named, deck->named[s][i].slot.value, value, sizeof value);
       A2D_TRY(text_append(&t, "[%s] %s = %s\n", sec->name, deck->named[s][i].name, value));

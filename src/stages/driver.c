@@ -22,23 +22,11 @@ a2d_err a2d_stage_state(a2d_context *ctx, const a2d_stage *stage, char *state, s
   return A2D_OK;
 }
 
-/* Whether the comma-separated list `list` contains `name`. */
-static int list_has(const char *list, const char *name) {
-  size_t n = strlen(name);
-  for (const char *p = list; p && *p;) {
-    const char *comma = strchr(p, ',');
-    size_t len = comma ? (size_t)(comma - p) : strlen(p);
-    if (len == n && !strncmp(p, name, n)) return 1;
-    p = comma ? comma + 1 : NULL;
-  }
-  return 0;
-}
-
 /* Whether stage `a` needs stage `b`, directly or through other stages. */
 static int depends_on(const a2d_stage *a, const a2d_stage *b) {
-  if (list_has(a->needs, b->name)) return 1;
+  if (a2d_list_has(a->needs, b->name)) return 1;
   for (const a2d_stage *s = a2d_stages; s->name; s++)
-    if (s != a && list_has(a->needs, s->name) && depends_on(s, b)) return 1;
+    if (s != a && a2d_list_has(a->needs, s->name) && depends_on(s, b)) return 1;
   return 0;
 }
 
@@ -136,7 +124,7 @@ static a2d_err check_config(a2d_context *ctx, const a2d_stage *stage, const char
 static a2d_err check_needs(a2d_context *ctx, const a2d_stage *stage) {
   char state[32];
   for (const a2d_stage *s = a2d_stages; s->name; s++) {
-    if (!list_has(stage->needs, s->name)) continue;
+    if (!a2d_list_has(stage->needs, s->name)) continue;
     A2D_CHECK(a2d_stage_state(ctx, s, state, sizeof state));
     if (strcmp(state, "complete"))
       return A2D_ERROR(A2D_ERR_STATE,

@@ -214,16 +214,6 @@ cleanup:
   return err;
 }
 
-/* Whether the comma-separated list names `name`. */
-static int list_names(const char *list, const char *name) {
-  size_t n = strlen(name);
-  for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
-    while (*p == ' ') p++;
-    if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '\0' || p[n] == ' ')) return 1;
-  }
-  return 0;
-}
-
 /*
  * The stages no case changes: neither a swept key's stages nor those needing
  * one of them.  Stages come in pipeline order, so one pass decides them.
@@ -236,9 +226,9 @@ static int shared_stages(const a2d_deck *deck, const a2d_study_plan *plan,
     int varies = 0;
     for (int k = 0; k < plan->nkeys && !varies; k++) {
       const a2d_key_spec *spec = a2d_deck_key_spec(deck, plan->keys[k]);
-      varies = !spec || (spec->stages && list_names(spec->stages, s->name));
+      varies = !spec || (spec->stages && a2d_list_has(spec->stages, s->name));
     }
-    for (int v = 0; v < nvaried && !varies; v++) varies = list_names(s->needs, varied[v]->name);
+    for (int v = 0; v < nvaried && !varies; v++) varies = a2d_list_has(s->needs, varied[v]->name);
     if (varies)
       varied[nvaried++] = s;
     else
