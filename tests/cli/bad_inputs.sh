@@ -41,6 +41,9 @@ data_deck() {
   rm -f s.h5
 }
 
+# bad_prepare NAME STATUS MESSAGE: `a2d prepare d.ini` fails so (a data-file case).
+bad_prepare() { bad "$1" "$2" "$3" d.ini -- "$A2D" prepare d.ini; }
+
 # ================================================================ decks
 printf '[output]\npath = s.h5\n[data\n' > d.ini
 bad "unclosed section" 2 'd.ini:3: expected "[section]", got "[data"' "" -- "$A2D" check d.ini
@@ -80,68 +83,69 @@ good_labels() { idx_file train-labels-idx1-ubyte '\0\0\10\1\0\0\0\2\1\2'; }
 idx_file train-images-idx3-ubyte '\0\0\10\3\0\0\0\2\0\0\0\2\0\0\0\2\1\2\3'
 good_labels
 data_deck idx idx
-bad "IDX images cut short" 3 'idx/train-images-idx3-ubyte.gz: truncated: header says 8 bytes of pixel data, file has 3' d.ini -- "$A2D" prepare d.ini
+bad_prepare "IDX images cut short" 3 'idx/train-images-idx3-ubyte.gz: truncated: header says 8 bytes of pixel data, file has 3'
 idx_file train-images-idx3-ubyte '\0\0\10\3\0\0\0\3\0\0\0\1\0\0\0\1\1\2\3'
 data_deck idx idx
-bad "IDX label count differs from image count" 3 'idx/train-labels-idx1-ubyte.gz: 2 labels, but idx/train-images-idx3-ubyte.gz has 3 images' d.ini -- "$A2D" prepare d.ini
+bad_prepare "IDX label count differs from image count" 3 'idx/train-labels-idx1-ubyte.gz: 2 labels, but idx/train-images-idx3-ubyte.gz has 3 images'
 idx_file train-images-idx3-ubyte '\0\0\10\2\0\0\0\2\0\0\0\4\1\2\3\4\5\6\7\10'
 data_deck idx idx
-bad "IDX images with 2 dimensions" 3 'idx/train-images-idx3-ubyte.gz: wrong magic number 0x00000802, expected 0x00000803 (IDX unsigned-byte images, 3 dimensions)' d.ini -- "$A2D" prepare d.ini
+bad_prepare "IDX images with 2 dimensions" 3 'idx/train-images-idx3-ubyte.gz: wrong magic number 0x00000802, expected 0x00000803 (IDX unsigned-byte images, 3 dimensions)'
 idx_file train-images-idx3-ubyte '\0\0\10\3\0\0\0\2\0\0\0\1\0\0\0\2\1\2\3\4'
 idx_file train-labels-idx1-ubyte '\0\0\10\1\0\0\0\2\1\14'
 data_deck idx idx
-bad "IDX label 12 of 10 classes" 3 'idx/train-labels-idx1-ubyte.gz: label 12 of example 1 is out of range: expected 0..9' d.ini -- "$A2D" prepare d.ini
+bad_prepare "IDX label 12 of 10 classes" 3 'idx/train-labels-idx1-ubyte.gz: label 12 of example 1 is out of range: expected 0..9'
 good_labels
 echo "this is not gzip" > idx/train-images-idx3-ubyte.gz
 data_deck idx idx
-bad "IDX file that is not gzip" 3 'idx/train-images-idx3-ubyte.gz: wrong magic number 0x74686973' d.ini -- "$A2D" prepare d.ini
+bad_prepare "IDX file that is not gzip" 3 'idx/train-images-idx3-ubyte.gz: wrong magic number 0x74686973'
 : > idx/train-images-idx3-ubyte.gz
 data_deck idx idx
-bad "empty IDX file" 3 'idx/train-images-idx3-ubyte.gz: truncated: 0 bytes, too short for an IDX header' d.ini -- "$A2D" prepare d.ini
+bad_prepare "empty IDX file" 3 'idx/train-images-idx3-ubyte.gz: truncated: 0 bytes, too short for an IDX header'
 
 # ================================================================ CSV
 printf '0,1,2\n1,3,abc\n0,5,6\n' > f.csv
 data_deck csv f.csv 'n_val = 1'
-bad "CSV non-numeric field" 3 'f.csv:2: column 3: expected a finite number, got "abc"' d.ini -- "$A2D" prepare d.ini
+bad_prepare "CSV non-numeric field" 3 'f.csv:2: column 3: expected a finite number, got "abc"'
 printf '0,1,2\n-1,3,4\n0,5,6\n' > f.csv
 data_deck csv f.csv 'n_val = 1'
-bad "CSV negative label" 3 'f.csv:2: column 1: label must be a non-negative integer, got "-1"' d.ini -- "$A2D" prepare d.ini
+bad_prepare "CSV negative label" 3 'f.csv:2: column 1: label must be a non-negative integer, got "-1"'
 printf '0,1,2\n0.5,3,4\n0,5,6\n' > f.csv
 data_deck csv f.csv 'n_val = 1'
-bad "CSV fractional label" 3 'f.csv:2: column 1: label must be a non-negative integer, got "0.5"' d.ini -- "$A2D" prepare d.ini
+bad_prepare "CSV fractional label" 3 'f.csv:2: column 1: label must be a non-negative integer, got "0.5"'
 : > f.csv
 data_deck csv f.csv 'n_val = 1'
-bad "empty CSV file" 3 'f.csv: empty file, expected one example per line' d.ini -- "$A2D" prepare d.ini
+bad_prepare "empty CSV file" 3 'f.csv: empty file, expected one example per line'
 printf 'label,a,b\n' > f.csv
 data_deck csv f.csv 'n_val = 1'
-bad "CSV with a header only" 3 'f.csv: no data rows after the header line' d.ini -- "$A2D" prepare d.ini
+bad_prepare "CSV with a header only" 3 'f.csv: no data rows after the header line'
 printf '0,1,2\n1,3,4\n0,5,6\n' > f.csv
 data_deck csv f.csv $'n_val = 1\nlabel_column = 5'
-bad "CSV label column beyond the columns" 3 'f.csv:1: no label column 6: the line has 3 columns' d.ini -- "$A2D" prepare d.ini
+bad_prepare "CSV label column beyond the columns" 3 'f.csv:1: no label column 6: the line has 3 columns'
 printf '0,1\n1,3\n' > v.csv
 data_deck csv f.csv $'val_path = v.csv'
-bad "CSV validation file of another width" 3 'v.csv: 1 features per example, but the training file f.csv has 2' d.ini -- "$A2D" prepare d.ini
+bad_prepare "CSV validation file of another width" 3 'v.csv: 1 features per example, but the training file f.csv has 2'
 
 # ================================================================ HDF5 data
-h5() { /usr/bin/python3 -c "import h5py, numpy as np; f = h5py.File('$1', 'w'); $2"; }
-h5 d.h5 "f['y'] = np.zeros(4, 'i4')"
-data_deck hdf5 d.h5 'n_val = 1'
-bad "HDF5 data without /x" 3 'd.h5: no dataset /x' d.ini -- "$A2D" prepare d.ini
-h5 d.h5 "f['x'] = np.zeros(4, 'f4'); f['y'] = np.zeros(4, 'i4')"
-data_deck hdf5 d.h5 'n_val = 1'
-bad "HDF5 /x of rank 1" 3 'd.h5: dataset /x has rank 1, expected 2' d.ini -- "$A2D" prepare d.ini
-h5 d.h5 "f['x'] = np.zeros((4, 3), 'f4'); f['y'] = np.zeros(5, 'i4')"
-data_deck hdf5 d.h5 'n_val = 1'
-bad "HDF5 /y longer than /x" 3 'd.h5: dataset /x has 4 rows, but /y has 5 labels' d.ini -- "$A2D" prepare d.ini
-h5 d.h5 "f['x'] = np.zeros((4, 3), 'f4'); f['y'] = np.zeros(4, 'f4')"
-data_deck hdf5 d.h5 'n_val = 1'
-bad "HDF5 float labels" 3 'd.h5: dataset /y has a floating-point type' d.ini -- "$A2D" prepare d.ini
-h5 d.h5 "f['x'] = np.array([[1, 2], [np.inf, 0], [0, 0]], 'f4'); f['y'] = np.zeros(3, 'i4')"
-data_deck hdf5 d.h5 'n_val = 1'
-bad "HDF5 infinite feature" 3 'd.h5: dataset /x row 1: non-finite value (inf) in column 0' d.ini -- "$A2D" prepare d.ini
+# bad_hdf5 NAME MESSAGE PYTHON: the data file d.h5 written by PYTHON (h5py's f, numpy's np)
+# fails prepare with exit 3.
+bad_hdf5() {
+  /usr/bin/python3 -c "import h5py, numpy as np; f = h5py.File('d.h5', 'w'); $3"
+  data_deck hdf5 d.h5 'n_val = 1'
+  bad_prepare "$1" 3 "$2"
+}
+bad_hdf5 "HDF5 data without /x" 'd.h5: no dataset /x' \
+  "f['y'] = np.zeros(4, 'i4')"
+bad_hdf5 "HDF5 /x of rank 1" 'd.h5: dataset /x has rank 1, expected 2' \
+  "f['x'] = np.zeros(4, 'f4'); f['y'] = np.zeros(4, 'i4')"
+bad_hdf5 "HDF5 /y longer than /x" 'd.h5: dataset /x has 4 rows, but /y has 5 labels' \
+  "f['x'] = np.zeros((4, 3), 'f4'); f['y'] = np.zeros(5, 'i4')"
+bad_hdf5 "HDF5 float labels" 'd.h5: dataset /y has a floating-point type' \
+  "f['x'] = np.zeros((4, 3), 'f4'); f['y'] = np.zeros(4, 'f4')"
+bad_hdf5 "HDF5 infinite feature" 'd.h5: dataset /x row 1: non-finite value (inf) in column 0' \
+  "f['x'] = np.array([[1, 2], [np.inf, 0], [0, 0]], 'f4'); f['y'] = np.zeros(3, 'i4')"
 echo "plain text" > d.h5
 data_deck hdf5 d.h5 'n_val = 1'
-bad "HDF5 data file that is not HDF5" 3 'd.h5: not an HDF5 file (expected datasets /x and /y)' d.ini -- "$A2D" prepare d.ini
+bad_prepare "HDF5 data file that is not HDF5" 3 'd.h5: not an HDF5 file (expected datasets /x and /y)'
 
 # ================================================================ index lists
 deck_with $'[forget]\nlist = file:list.txt'
