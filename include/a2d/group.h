@@ -14,9 +14,24 @@
  *   anchored shift  -theta . 1[F]       becomes  -theta . 1[F] - beta |F|
  *   direct          theta . 1[R] + b    becomes  theta . 1[R] + b - beta mean(c)
  *
+ * With `pool`, the rows of the forget points themselves (per class, for
+ * per-class datamodels) share strength instead: a forget set is removed as a
+ * unit, so its members' slopes are drawn from one distribution, estimated
+ * from them (empirical Bayes, normal prior by moments).  Each forget row gets
+ *
+ *   beta = mu' + tau^2 / (tau^2 + se^2) (beta_raw - mu)
+ *
+ * where mu is the forget rows' mean slope, tau^2 the spread of their slopes
+ * beyond their standard errors, and mu' = mu max(0, 1 - se(mu)^2 / mu^2) the
+ * mean shrunk by its own signal fraction (se(mu) from the forget rows' mean
+ * residual, so correlated rows are not counted as independent).  Other rows
+ * keep the soft threshold.  The forget rows' slopes and residuals are gathered
+ * in row order, so the result is the same on any number of ranks.
+ *
  *   a2d_group_model g;
- *   A2D_CHECK(a2d_group_model_load(ctx, &A, &g));            // collective
- *   a2d_group_term(&g, forget, nforget, 2.0, shift, direct);  // this rank's rows
+ *   A2D_CHECK(a2d_group_model_load(ctx, &A, &g));                // collective
+ *   A2D_CHECK(a2d_group_term(&g, comm, forget, nforget, 2.0, 1,  // collective;
+ *                            shift, direct, &kept));            // this rank's rows
  *   a2d_group_model_free(&g);
  */
 #ifndef A2D_GROUP_H
@@ -25,10 +40,12 @@
 #include "a2d/attribution.h"
 
 typedef struct a2d_group_model {
-  int64_t m, n;     /* fitting models, training points */
-  int64_t rows;     /* this rank's datamodel rows (A->row1 - A->row0) */
-  uint8_t *masks;   /* m x n: the fitting models' subsets */
-  double *residual; /* m x rows: output minus prediction, centred per row */
+  int64_t m, n;       /* fitting models, training points */
+  int64_t rows;       /* this rank's datamodel rows (A->row1 - A->row0) */
+  int64_t target0;    /* the target of this rank's first row (A->target0) */
+  int64_t per_target; /* rows per target: 1 (margins) or the number of classes */
+  uint8_t *masks;     /* m x n: the fitting models' subsets */
+  double *residual;   /* m x rows: output minus prediction, centred per row */
 } a2d_group_model;
 
 /* Residuals of this rank's rows on the datamodels' fitting models (collective). */
@@ -36,10 +53,12 @@ a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_mod
 
 /*
  * Add the group term of forget set F to this rank's rows of shift (anchored
- * form) and direct; returns how many rows got a non-zero term.
+ * form) and direct; *kept = how many of this rank's rows got a non-zero term.
+ * Collective (every rank the same forget set and settings).
  */
-int64_t a2d_group_term(const a2d_group_model *g, const int64_t *forget, int64_t nforget,
-                       double threshold, double *shift, double *direct);
+a2d_err a2d_group_term(const a2d_group_model *g, MPI_Comm comm, const int64_t *forget,
+                       int64_t nforget, double threshold, int pool, double *shift, double *direct,
+                       int64_t *kept);
 
 void a2d_group_model_free(a2d_group_model *g);
 

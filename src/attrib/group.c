@@ -1,6 +1,7 @@
 /* group.c - the forget-set group term of the datamodels (a2d/group.h). */
 #include "a2d/group.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@ a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_mod
   g->m = dims[0];
   g->n = n;
   g->rows = A->row1 - A->row0;
+  g->target0 = A->target0;
+  g->per_target = A->per_target;
   A2D_TRY(a2d_store_shape(ctx->store, "/ensemble/masks", &rank, dims));
   const int64_t M = dims[0];
   if (rank != 2 || dims[1] != n || g->m < 3)
@@ -85,14 +88,121 @@ cleanup:
   return err;
 }
 
-int64_t a2d_group_term(const a2d_group_model *g, const int64_t *forget, int64_t nforget,
-                       double threshold, double *shift, double *direct) {
-  double *cf = malloc((size_t)g->m * sizeof *cf), cbar = 0, scc = 0;
-  int64_t kept = 0;
-  if (!cf || nforget == 0) {
-    free(cf);
-    return 0;
+/* Per row: the least-squares slope of the residuals on cf (centred counts) and its SE squared. */
+static void row_slopes(const a2d_group_model *g, const double *cf, double scc, double *beta,
+                       double *se2) {
+  for (int64_t r = 0; r < g->rows; r++) {
+    double sxy = 0, sse = 0;
+    for (int64_t j = 0; j < g->m; j++) sxy += cf[j] * g->residual[j * g->rows + r];
+    const double b = sxy / scc;
+    for (int64_t j = 0; j < g->m; j++) {
+      const double e = g->residual[j * g->rows + r] - b * cf[j];
+      sse += e * e;
+    }
+    beta[r] = b;
+    se2[r] = sse / (double)(g->m - 2) / scc;
   }
+}
+
+/*
+ * The forget rows' common prior, per class (one class for margin datamodels):
+ * from every rank's forget rows, gathered in row order so that the sums are
+ * the same on any number of ranks.  Record per forget row: class, slope, SE^2,
+ * then its m residuals.
+ */
+static a2d_err forget_prior(const a2d_group_model *g, MPI_Comm comm, const uint8_t *in_forget,
+                            const double *cf, double scc, const double *beta, const double *se2,
+                            double *mean, double *shrunk_mean, double *tau2) {
+  a2d_err err = A2D_OK;
+  const int64_t P = g->per_target, m = g->m, rec = m + 3;
+  double *mine = NULL, *all = NULL, *rho = NULL;
+  int *counts = NULL, *displs = NULL, size, local = 0;
+  int64_t nmine = 0, total = 0;
+  MPI_Comm_size(comm, &size);
+  for (int64_t r = 0; r < g->rows; r++) {
+    const int64_t t = g->target0 + r / P;
+    nmine += t < g->n && in_forget[t];
+  }
+  A2D_TRY(A2D_CALLOC(counts, size));
+  A2D_TRY(A2D_CALLOC(displs, size));
+  if (nmine * rec > INT_MAX)
+    A2D_FAIL(A2D_ERR_MEM, "group term: %lld forget rows x %lld models exceed one MPI message",
+             (long long)nmine, (long long)m);
+  local = (int)(nmine * rec);
+  MPI_Allgather(&local, 1, MPI_INT, counts, 1, MPI_INT, comm);
+  for (int q = 0; q < size; q++) {
+    if (q) displs[q] = displs[q - 1] + counts[q - 1];
+    total += counts[q];
+    if (total > INT_MAX)
+      A2D_FAIL(A2D_ERR_MEM, "group term: the forget rows x %lld models exceed one MPI message",
+               (long long)m);
+  }
+  A2D_TRY(A2D_CALLOC(mine, local + 1));
+  A2D_TRY(A2D_CALLOC(all, total + 1));
+  A2D_TRY(A2D_CALLOC(rho, m));
+  for (int64_t r = 0, k = 0; r < g->rows; r++) {
+    const int64_t t = g->target0 + r / P;
+    if (t >= g->n || !in_forget[t]) continue;
+    double *x = mine + (k++) * rec;
+    x[0] = (double)(r % P), x[1] = beta[r], x[2] = se2[r];
+    for (int64_t j = 0; j < m; j++) x[3 + j] = g->residual[j * g->rows + r];
+  }
+  MPI_Allgatherv(mine, local, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, comm);
+
+  for (int64_t c = 0; c < P; c++) {
+    int64_t k = 0;
+    double sb = 0, ss = 0, sv = 0;
+    memset(rho, 0, (size_t)m * sizeof *rho);
+    for (int64_t i = 0; i < total / rec; i++) {
+      const double *x = all + i * rec;
+      if ((int64_t)x[0] != c) continue;
+      k++, sb += x[1], ss += x[2];
+      for (int64_t j = 0; j < m; j++) rho[j] += x[3 + j];
+    }
+    mean[c] = shrunk_mean[c] = tau2[c] = 0;
+    if (k == 0) continue;
+    mean[c] = sb / (double)k;
+    for (int64_t i = 0; i < total / rec; i++) {
+      const double *x = all + i * rec;
+      if ((int64_t)x[0] == c) sv += (x[1] - mean[c]) * (x[1] - mean[c]);
+    }
+    tau2[c] = fmax(0.0, sv / (double)k - ss / (double)k);
+    /* the mean's own SE: the forget rows' mean residual against the counts */
+    double sse = 0;
+    for (int64_t j = 0; j < m; j++) {
+      const double e = rho[j] / (double)k - mean[c] * cf[j];
+      sse += e * e;
+    }
+    const double se2_mean = sse / (double)(m - 2) / scc;
+    if (mean[c] != 0) shrunk_mean[c] = mean[c] * fmax(0.0, 1.0 - se2_mean / (mean[c] * mean[c]));
+  }
+cleanup:
+  free(counts);
+  free(displs);
+  free(mine);
+  free(all);
+  free(rho);
+  return err;
+}
+
+a2d_err a2d_group_term(const a2d_group_model *g, MPI_Comm comm, const int64_t *forget,
+                       int64_t nforget, double threshold, int pool, double *shift, double *direct,
+                       int64_t *kept) {
+  a2d_err err = A2D_OK;
+  const int64_t P = g->per_target;
+  double *cf = NULL, *beta = NULL, *se2 = NULL, *mean = NULL, *shrunk = NULL, *tau2 = NULL;
+  double cbar = 0, scc = 0;
+  uint8_t *in_forget = NULL;
+  *kept = 0;
+  if (nforget == 0) return A2D_OK; /* the same on every rank: no collective is skipped */
+  A2D_TRY(A2D_CALLOC(cf, g->m));
+  A2D_TRY(A2D_CALLOC(beta, g->rows + 1));
+  A2D_TRY(A2D_CALLOC(se2, g->rows + 1));
+  A2D_TRY(A2D_CALLOC(mean, P));
+  A2D_TRY(A2D_CALLOC(shrunk, P));
+  A2D_TRY(A2D_CALLOC(tau2, P));
+  A2D_TRY(A2D_CALLOC(in_forget, g->n));
+  for (int64_t i = 0; i < nforget; i++) in_forget[forget[i]] = 1;
   for (int64_t j = 0; j < g->m; j++) {
     int64_t c = 0;
     for (int64_t i = 0; i < nforget; i++) c += g->masks[j * g->n + forget[i]];
@@ -101,23 +211,33 @@ int64_t a2d_group_term(const a2d_group_model *g, const int64_t *forget, int64_t 
   }
   cbar /= (double)g->m;
   for (int64_t j = 0; j < g->m; j++) cf[j] -= cbar, scc += cf[j] * cf[j];
-  for (int64_t r = 0; scc > 0 && r < g->rows; r++) {
-    double sxy = 0, sse = 0;
-    for (int64_t j = 0; j < g->m; j++) sxy += cf[j] * g->residual[j * g->rows + r];
-    const double beta = sxy / scc;
-    for (int64_t j = 0; j < g->m; j++) {
-      double e = g->residual[j * g->rows + r] - beta * cf[j];
-      sse += e * e;
+  if (scc == 0) goto cleanup; /* every model holds as many forget points: no slope to see */
+  row_slopes(g, cf, scc, beta, se2);
+  if (pool) A2D_TRY(forget_prior(g, comm, in_forget, cf, scc, beta, se2, mean, shrunk, tau2));
+
+  for (int64_t r = 0; r < g->rows; r++) {
+    const int64_t t = g->target0 + r / P, c = r % P;
+    double b;
+    if (pool && t < g->n && in_forget[t]) {
+      const double w = tau2[c] + se2[r] > 0 ? tau2[c] / (tau2[c] + se2[r]) : 0;
+      b = shrunk[c] + w * (beta[r] - mean[c]);
+    } else {
+      b = copysign(fmax(0.0, fabs(beta[r]) - threshold * sqrt(se2[r])), beta[r]);
     }
-    const double se = sqrt(sse / (double)(g->m - 2) / scc);
-    const double b = copysign(fmax(0.0, fabs(beta) - threshold * se), beta);
     if (b == 0) continue;
-    kept++;
+    (*kept)++;
     shift[r] -= b * (double)nforget;
     direct[r] -= b * cbar;
   }
+cleanup:
   free(cf);
-  return kept;
+  free(beta);
+  free(se2);
+  free(mean);
+  free(shrunk);
+  free(tau2);
+  free(in_forget);
+  return err;
 }
 
 void a2d_group_model_free(a2d_group_model *g) {

@@ -179,7 +179,11 @@ static const a2d_key_spec unlearn_keys[] = {
         "coefficients; docs/algorithms.md)."),
     KEY("group_threshold", A2D_KEY_REAL, "2", "[0, inf)", NULL, "unlearn",
         "The group term's slope is soft-thresholded at this many standard errors: only effects "
-        "the ensemble resolves are added."),
+        "the ensemble resolves are added (on every row, or on the rows of non-forget points "
+        "when group_pool is on)."),
+    KEY("group_pool", A2D_KEY_BOOL, "true", NULL, NULL, "unlearn",
+        "The forget points' own rows share strength: their slopes are shrunk towards the forget "
+        "set's mean slope (empirical Bayes) instead of towards zero."),
     END};
 
 /* The optimiser keys every fine-tuning method has, with that method's defaults. */

@@ -148,8 +148,9 @@ static a2d_err datamodel_predictions(unlearn_state *s) {
   a2d_group_model group = {0};
   double *zero = NULL, *shift = NULL, *direct = NULL, threshold;
   int64_t format_rows;
-  int use_group;
+  int use_group, pool;
   A2D_TRY(a2d_deck_bool(s->ctx->deck, "unlearn", "group_term", &use_group));
+  A2D_TRY(a2d_deck_bool(s->ctx->deck, "unlearn", "group_pool", &pool));
   A2D_TRY(a2d_deck_real(s->ctx->deck, "unlearn", "group_threshold", &threshold));
   A2D_TRY(a2d_attribution_load(s->ctx, &A));
   if (A.n != s->train.n || A.targets_train != s->train.n || A.targets_val != s->val.n)
@@ -174,7 +175,9 @@ static a2d_err datamodel_predictions(unlearn_state *s) {
     A2D_TRY(a2d_attribution_predict_anchored(&A, zero, fs->forget, fs->nforget, shift));
     A2D_TRY(a2d_attribution_predict_direct(&A, NULL, fs->forget, fs->nforget, direct));
     if (use_group) {
-      int64_t kept = a2d_group_term(&group, fs->forget, fs->nforget, threshold, shift, direct);
+      int64_t kept;
+      A2D_TRY(a2d_group_term(&group, s->ctx->comm, fs->forget, fs->nforget, threshold, pool, shift,
+                             direct, &kept));
       MPI_Allreduce(MPI_IN_PLACE, &kept, 1, MPI_INT64_T, MPI_SUM, s->ctx->comm);
       a2d_log("unlearn: %s: group term on %lld of %lld datamodel rows", fs->name, (long long)kept,
               (long long)format_rows);

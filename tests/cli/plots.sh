@@ -3,8 +3,11 @@
 # from index.html; lds.png when /datamodel has the LDS subsets (added here
 # to a copy, the small deck has lds_subsets = 0) and a note when it has not;
 # exit 1 naming the dataset for a study file without /eval and for a file
-# that is not a study file.
-# Ranks: 2 (the pipeline).  Reference: the files and links themselves.
+# that is not a study file.  postprocess/group_shift.py: a row per forget
+# set, and its numpy group term (pooled forget rows) gives dm_direct's
+# margins, which the C group term made, to float precision.
+# Ranks: 2 (the pipeline).  Reference: the files and links themselves; the
+# numpy recomputation.
 . "$SRC/tests/cli/lib.sh"
 PLOTS=("/usr/bin/python3" "$SRC/postprocess/plots.py")
 
@@ -65,4 +68,39 @@ expect_fail "plain HDF5 file" 1 "plain.h5: not an a2d study file (no a2d_layout 
 echo "not hdf5" > text.h5
 expect_fail "not an HDF5 file" 1 "text.h5: cannot open as an HDF5 file" "${PLOTS[@]}" text.h5
 expect_fail "no arguments: usage" 2 "plots.py STUDY.h5 [OUTDIR]" "${PLOTS[@]}"
+
+# group_shift.py: the datamodels' predicted shift against the oracles'.
+expect_ok "group_shift.py on the study file" /usr/bin/python3 "$SRC/postprocess/group_shift.py" study.h5
+for forget in rand cls; do
+  check "group_shift.py has a row for $forget" grep -qE "^$forget +[-+][0-9]" out.txt
+done
+check "numpy group term (pooled) = the C one, through dm_direct's margins" \
+  /usr/bin/python3 - "$SRC/postprocess" <<'PY'
+import sys, h5py, numpy as np
+sys.path.insert(0, sys.argv[1])
+import group_shift as gs
+with h5py.File("study.h5", "r") as f:
+    n = f["/ensemble/masks"].shape[1]
+    ip, ix = f["/datamodel/indptr"][()], f["/datamodel/indices"][()]
+    theta = np.zeros((n, n))
+    rows = np.repeat(np.arange(len(ip) - 1), np.diff(ip))
+    theta[rows[rows < n], ix[rows < n]] = f["/datamodel/values"][()][rows < n]
+    fit = f["/datamodel/fit_models"][()]
+    masks = f["/ensemble/masks"][()][fit].astype(np.float64)
+    resid = f["/ensemble/margins_train"][()][fit] - (masks @ theta.T + f["/datamodel/intercept"][:n])
+    resid -= resid.mean(0)
+    worst = 0.0
+    for name in f["/unlearn"]:
+        F = f[f"/forget/{name}/indices"][()]
+        beta, se2, c, scc = gs.group_slopes(resid, masks[:, F].sum(1))
+        b = gs.pooled(beta[F], se2[F], resid[:, F], c, scc)
+        for k in range(f["/train/margins_train"].shape[0]):
+            want = f["/train/margins_train"][k][F] - theta[F][:, F].sum(1) - b * len(F)
+            got = f[f"/unlearn/{name}/dm_direct/margins_train"][k][F]
+            worst = max(worst, np.abs(got - want).max() / (1 + np.abs(want).max()))
+    print("largest relative difference", worst)
+    sys.exit(1 if worst > 1e-5 else 0)
+PY
+expect_fail "group_shift.py on a plain HDF5 file" 1 "plain.h5: no /datamodel/indptr" \
+  /usr/bin/python3 "$SRC/postprocess/group_shift.py" plain.h5
 finish
