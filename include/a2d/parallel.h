@@ -30,6 +30,14 @@ void a2d_block_range(int64_t n, int size, int rank, int64_t *lo, int64_t *hi);
  */
 a2d_err a2d_agree(MPI_Comm comm, a2d_err local);
 
+/*
+ * Collective: every rank's `local` doubles, concatenated in rank order, into
+ * a new array *all (free it) of *total entries on every rank.  Fails with
+ * A2D_ERR_MEM where the total does not fit one MPI message.
+ */
+a2d_err a2d_allgather_doubles(MPI_Comm comm, const double *mine, int64_t local, double **all,
+                              int64_t *total);
+
 /* Set this process's rank (logging happens on rank 0) and verbosity. */
 void a2d_log_init(int rank, int verbose);
 

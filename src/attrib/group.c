@@ -1,7 +1,7 @@
 /* group.c - the forget-set group term of the datamodels (a2d/group.h). */
 #include "a2d/group.h"
+#include "a2d/parallel.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,29 +116,12 @@ static a2d_err forget_prior(const a2d_group_model *g, MPI_Comm comm, const uint8
   a2d_err err = A2D_OK;
   const int64_t P = g->per_target, m = g->m, rec = m + 3;
   double *mine = NULL, *all = NULL, *rho = NULL;
-  int *counts = NULL, *displs = NULL, size, local = 0;
   int64_t nmine = 0, total = 0;
-  MPI_Comm_size(comm, &size);
   for (int64_t r = 0; r < g->rows; r++) {
     const int64_t t = g->target0 + r / P;
     nmine += t < g->n && in_forget[t];
   }
-  A2D_TRY(A2D_CALLOC(counts, size));
-  A2D_TRY(A2D_CALLOC(displs, size));
-  if (nmine * rec > INT_MAX)
-    A2D_FAIL(A2D_ERR_MEM, "group term: %lld forget rows x %lld models exceed one MPI message",
-             (long long)nmine, (long long)m);
-  local = (int)(nmine * rec);
-  MPI_Allgather(&local, 1, MPI_INT, counts, 1, MPI_INT, comm);
-  for (int q = 0; q < size; q++) {
-    if (q) displs[q] = displs[q - 1] + counts[q - 1];
-    total += counts[q];
-    if (total > INT_MAX)
-      A2D_FAIL(A2D_ERR_MEM, "group term: the forget rows x %lld models exceed one MPI message",
-               (long long)m);
-  }
-  A2D_TRY(A2D_CALLOC(mine, local + 1));
-  A2D_TRY(A2D_CALLOC(all, total + 1));
+  A2D_TRY(A2D_CALLOC(mine, nmine * rec + 1));
   A2D_TRY(A2D_CALLOC(rho, m));
   for (int64_t r = 0, k = 0; r < g->rows; r++) {
     const int64_t t = g->target0 + r / P;
@@ -147,7 +130,7 @@ static a2d_err forget_prior(const a2d_group_model *g, MPI_Comm comm, const uint8
     x[0] = (double)(r % P), x[1] = beta[r], x[2] = se2[r];
     for (int64_t j = 0; j < m; j++) x[3 + j] = g->residual[j * g->rows + r];
   }
-  MPI_Allgatherv(mine, local, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, comm);
+  A2D_TRY(a2d_allgather_doubles(comm, mine, nmine * rec, &all, &total));
 
   for (int64_t c = 0; c < P; c++) {
     int64_t k = 0;
@@ -177,8 +160,6 @@ static a2d_err forget_prior(const a2d_group_model *g, MPI_Comm comm, const uint8
     if (mean[c] != 0) shrunk_mean[c] = mean[c] * fmax(0.0, 1.0 - se2_mean / (mean[c] * mean[c]));
   }
 cleanup:
-  free(counts);
-  free(displs);
   free(mine);
   free(all);
   free(rho);

@@ -124,21 +124,15 @@ static a2d_err read_base_models(unlearn_state *s) {
   return A2D_OK;
 }
 
-/* Gather each rank's rows [row0, row1) of a datamodel prediction into all (every rank). */
+/* Gather each rank's rows [row0, row1) of a datamodel prediction into *all (every rank). */
 static a2d_err gather_rows(a2d_context *ctx, const a2d_attribution *A, const double *mine,
-                           double *all) {
-  int *counts = NULL, *displs = NULL;
-  a2d_err err = A2D_OK;
-  A2D_TRY(A2D_CALLOC(counts, ctx->size));
-  A2D_TRY(A2D_CALLOC(displs, ctx->size));
-  int local = (int)(A->row1 - A->row0);
-  MPI_Allgather(&local, 1, MPI_INT, counts, 1, MPI_INT, ctx->comm);
-  for (int r = 1; r < ctx->size; r++) displs[r] = displs[r - 1] + counts[r - 1];
-  MPI_Allgatherv(mine, local, MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, ctx->comm);
-cleanup:
-  free(counts);
-  free(displs);
-  return err;
+                           double **all) {
+  int64_t total;
+  A2D_CHECK(a2d_allgather_doubles(ctx->comm, mine, A->row1 - A->row0, all, &total));
+  if (total != A->rows)
+    return A2D_ERROR(A2D_ERR_INTERNAL, "gathered %lld datamodel rows of %lld", (long long)total,
+                     (long long)A->rows);
+  return A2D_OK;
 }
 
 /* Per forget set: -theta . 1[F] and theta . 1[R] + b for every datamodel row. */
@@ -170,8 +164,6 @@ static a2d_err datamodel_predictions(unlearn_state *s) {
   A2D_TRY(A2D_CALLOC(direct, A.row1 - A.row0 + 1));
   for (int f = 0; f < s->nforget; f++) {
     forget_set *fs = &s->sets[f];
-    A2D_TRY(A2D_CALLOC(fs->shift, format_rows));
-    A2D_TRY(A2D_CALLOC(fs->direct, format_rows));
     A2D_TRY(a2d_attribution_predict_anchored(&A, zero, fs->forget, fs->nforget, shift));
     A2D_TRY(a2d_attribution_predict_direct(&A, NULL, fs->forget, fs->nforget, direct));
     if (use_group) {
@@ -182,8 +174,8 @@ static a2d_err datamodel_predictions(unlearn_state *s) {
       a2d_log("unlearn: %s: group term on %lld of %lld datamodel rows", fs->name, (long long)kept,
               (long long)format_rows);
     }
-    A2D_TRY(gather_rows(s->ctx, &A, shift, fs->shift));
-    A2D_TRY(gather_rows(s->ctx, &A, direct, fs->direct));
+    A2D_TRY(gather_rows(s->ctx, &A, shift, &fs->shift));
+    A2D_TRY(gather_rows(s->ctx, &A, direct, &fs->direct));
   }
   a2d_log("unlearn: datamodel predictions for %d forget sets (%s datamodels%s)", s->nforget,
           s->per_target == 1 ? "margin" : "per-class", use_group ? ", with group terms" : "");

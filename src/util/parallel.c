@@ -1,6 +1,7 @@
 /* parallel.c - block distribution, failure agreement and logging (a2d/parallel.h). */
 #include "a2d/parallel.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +35,39 @@ a2d_err a2d_agree(MPI_Comm comm, a2d_err local) {
   if (!local) A2D_ERROR(worst, "%s", message);
   a2d_error_set_agreed(rank == first);
   return local ? local : worst;
+}
+
+a2d_err a2d_allgather_doubles(MPI_Comm comm, const double *mine, int64_t local, double **all,
+                              int64_t *total) {
+  a2d_err err = A2D_OK;
+  int size, *counts = NULL, *displs = NULL;
+  int64_t *sizes = NULL;
+  *all = NULL;
+  *total = 0;
+  MPI_Comm_size(comm, &size);
+  A2D_TRY(A2D_CALLOC(sizes, size));
+  A2D_TRY(A2D_CALLOC(counts, size));
+  A2D_TRY(A2D_CALLOC(displs, size));
+  MPI_Allgather(&local, 1, MPI_INT64_T, sizes, 1, MPI_INT64_T, comm);
+  for (int r = 0; r < size; r++) { /* every rank sees the same sizes: all fail alike */
+    if (*total + sizes[r] > INT_MAX)
+      A2D_FAIL(A2D_ERR_MEM, "%lld values gathered from %d ranks exceed one MPI message",
+               (long long)(*total + sizes[r]), size);
+    counts[r] = (int)sizes[r];
+    displs[r] = (int)*total;
+    *total += sizes[r];
+  }
+  A2D_TRY(A2D_CALLOC(*all, *total + 1));
+  MPI_Allgatherv(mine, (int)local, MPI_DOUBLE, *all, counts, displs, MPI_DOUBLE, comm);
+cleanup:
+  free(sizes);
+  free(counts);
+  free(displs);
+  if (err) {
+    free(*all);
+    *all = NULL;
+  }
+  return err;
 }
 
 void a2d_log_init(int rank, int verbose) {
