@@ -47,6 +47,25 @@ def pooled(beta, se2, resid_f, c, scc):
     return mu_shrunk + w * (beta - mu)
 
 
+def datamodel_residuals(f):
+    """From a study file with margin datamodels: theta (training targets x training points,
+    dense), the fitting models' subsets (m x n) and their residuals (output minus the
+    datamodel's prediction, centred per target), as src/attrib/group.c forms them."""
+    n = f["/ensemble/masks"].shape[1]
+    indptr, indices = f["/datamodel/indptr"][()], f["/datamodel/indices"][()]
+    values = f["/datamodel/values"][()].astype(np.float64)
+    theta = np.zeros((n, n))
+    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    keep = rows < n
+    theta[rows[keep], indices[keep]] = values[keep]
+    fit = f["/datamodel/fit_models"][()]
+    masks = f["/ensemble/masks"][()][fit].astype(np.float64)
+    resid = f["/ensemble/margins_train"][()][fit].astype(np.float64)
+    resid -= masks @ theta.T + f["/datamodel/intercept"][:n]
+    resid -= resid.mean(0)
+    return theta, masks, resid
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -55,22 +74,11 @@ def main():
             if d not in f:
                 sys.exit(f"group_shift.py: {sys.argv[1]}: no {d}; run stages fit and oracle first")
         n = f["/ensemble/masks"].shape[1]
-        indptr = f["/datamodel/indptr"][()]
-        if len(indptr) - 1 != n + f["/ensemble/margins_val"].shape[1]:
+        if f["/datamodel/indptr"].shape[0] - 1 != n + f["/ensemble/margins_val"].shape[1]:
             sys.exit(f"group_shift.py: {sys.argv[1]}: per-class datamodels; this check reads margin datamodels")
-        indices = f["/datamodel/indices"][()]
-        values = f["/datamodel/values"][()].astype(np.float64)
-        theta = np.zeros((n, n))  # training targets x training points
-        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-        keep = rows < n
-        theta[rows[keep], indices[keep]] = values[keep]
-        intercept = f["/datamodel/intercept"][:n]
-        fit = f["/datamodel/fit_models"][()]
-        masks = f["/ensemble/masks"][()][fit].astype(np.float64)
-        resid = f["/ensemble/margins_train"][()][fit].astype(np.float64) - (masks @ theta.T + intercept)
-        resid -= resid.mean(0)
+        theta, masks, resid = datamodel_residuals(f)
         base = f["/train/margins_train"][()].astype(np.float64).mean(0)
-        print(f"{sys.argv[1]}: {len(fit)} fitting models, subsets of {int(masks[0].sum())} of {n}")
+        print(f"{sys.argv[1]}: {len(masks)} fitting models, subsets of {int(masks[0].sum())} of {n}")
         print("forget set    observed   RMSE (mean) over the forget points: sparse, soft, pooled, raw   scale")
         for name in f["/forget"]:
             if name == "kmeans":

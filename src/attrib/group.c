@@ -88,6 +88,12 @@ cleanup:
   return err;
 }
 
+/* Whether this rank's row r is a forget point's own row (a training target in F). */
+static int is_forget_row(const a2d_group_model *g, const uint8_t *in_forget, int64_t r) {
+  const int64_t t = g->target0 + r / g->per_target;
+  return t < g->n && in_forget[t];
+}
+
 /* Per row: the least-squares slope of the residuals on cf (centred counts) and its SE squared. */
 static void row_slopes(const a2d_group_model *g, const double *cf, double scc, double *beta,
                        double *se2) {
@@ -117,15 +123,11 @@ static a2d_err forget_prior(const a2d_group_model *g, MPI_Comm comm, const uint8
   const int64_t P = g->per_target, m = g->m, rec = m + 3;
   double *mine = NULL, *all = NULL, *rho = NULL;
   int64_t nmine = 0, total = 0;
-  for (int64_t r = 0; r < g->rows; r++) {
-    const int64_t t = g->target0 + r / P;
-    nmine += t < g->n && in_forget[t];
-  }
+  for (int64_t r = 0; r < g->rows; r++) nmine += is_forget_row(g, in_forget, r);
   A2D_TRY(A2D_CALLOC(mine, nmine * rec + 1));
   A2D_TRY(A2D_CALLOC(rho, m));
   for (int64_t r = 0, k = 0; r < g->rows; r++) {
-    const int64_t t = g->target0 + r / P;
-    if (t >= g->n || !in_forget[t]) continue;
+    if (!is_forget_row(g, in_forget, r)) continue;
     double *x = mine + (k++) * rec;
     x[0] = (double)(r % P), x[1] = beta[r], x[2] = se2[r];
     for (int64_t j = 0; j < m; j++) x[3 + j] = g->residual[j * g->rows + r];
@@ -197,9 +199,9 @@ a2d_err a2d_group_term(const a2d_group_model *g, MPI_Comm comm, const int64_t *f
   if (pool) A2D_TRY(forget_prior(g, comm, in_forget, cf, scc, beta, se2, mean, shrunk, tau2));
 
   for (int64_t r = 0; r < g->rows; r++) {
-    const int64_t t = g->target0 + r / P, c = r % P;
+    const int64_t c = r % P;
     double b;
-    if (pool && t < g->n && in_forget[t]) {
+    if (pool && is_forget_row(g, in_forget, r)) {
       const double w = tau2[c] + se2[r] > 0 ? tau2[c] / (tau2[c] + se2[r]) : 0;
       b = shrunk[c] + w * (beta[r] - mean[c]);
     } else {

@@ -80,15 +80,7 @@ import sys, h5py, numpy as np
 sys.path.insert(0, sys.argv[1])
 import group_shift as gs
 with h5py.File("study.h5", "r") as f:
-    n = f["/ensemble/masks"].shape[1]
-    ip, ix = f["/datamodel/indptr"][()], f["/datamodel/indices"][()]
-    theta = np.zeros((n, n))
-    rows = np.repeat(np.arange(len(ip) - 1), np.diff(ip))
-    theta[rows[rows < n], ix[rows < n]] = f["/datamodel/values"][()][rows < n]
-    fit = f["/datamodel/fit_models"][()]
-    masks = f["/ensemble/masks"][()][fit].astype(np.float64)
-    resid = f["/ensemble/margins_train"][()][fit] - (masks @ theta.T + f["/datamodel/intercept"][:n])
-    resid -= resid.mean(0)
+    theta, masks, resid = gs.datamodel_residuals(f)
     worst = 0.0
     for name in f["/unlearn"]:
         F = f[f"/forget/{name}/indices"][()]
