@@ -21,6 +21,7 @@
  *   a2d_model_forward(&m, params, x, b, ws);          // logits in ws->logits
  *   a2d_loss_cross_entropy(ws->logits, y, b, C, ws->dlogits);
  *   a2d_model_backward(&m, params, ws, b, grad);      // grad of the mean loss
+ *   A2D_CHECK(a2d_model_predict(&m, params, x, y, n, NULL, margins, NULL, &right));
  */
 #ifndef A2D_MODEL_H
 #define A2D_MODEL_H
@@ -116,11 +117,22 @@ float a2d_margin(const float *logits, int32_t y, int64_t classes);
 int32_t a2d_argmax(const float *logits, int64_t classes);
 
 /*
- * Logits of n examples (in batches through ws), written to logits (n x C);
- * margins (n) and the number of correct predictions when those are non-NULL.
+ * Every output of a model that a stage records (logits, margins, right or
+ * wrong) comes from a2d_model_predict, in forward passes over consecutive
+ * batches of A2D_PREDICT_BATCH examples from the first.  BLAS kernels may
+ * round a row differently with the shape of its GEMM and its position in it
+ * (OpenBLAS's Haswell kernels do), so one fixed batching is what makes the
+ * same model on the same examples give the same bits, whichever stage asks.
  */
-void a2d_model_predict(const a2d_model *m, const float *params, const float *x, const int32_t *y,
-                       int64_t n, a2d_workspace *ws, float *logits, float *margins,
-                       int64_t *correct);
+#define A2D_PREDICT_BATCH 256
+
+/*
+ * Outputs of params on n examples x (n x d) with labels y, each wanted one
+ * non-NULL: logits (n x C), margins (n), correct (n flags: the argmax is the
+ * label) and *ncorrect (their count).  Uses a workspace of its own.
+ */
+a2d_err a2d_model_predict(const a2d_model *m, const float *params, const float *x, const int32_t *y,
+                          int64_t n, float *logits, float *margins, uint8_t *correct,
+                          int64_t *ncorrect);
 
 #endif

@@ -54,9 +54,6 @@ typedef struct a2d_trainer a2d_trainer;
 a2d_err a2d_trainer_create(const a2d_model *model, const a2d_sgd_config *cfg, a2d_trainer **out);
 void a2d_trainer_destroy(a2d_trainer **t);
 
-/* The trainer's workspace (for predictions with the same model). */
-a2d_workspace *a2d_trainer_workspace(a2d_trainer *t);
-
 /*
  * Initialise params from init_rng and train them with cross-entropy on the
  * examples rows[0..nrows) of (x, y) (rows == NULL: the first nrows examples).

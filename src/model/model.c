@@ -181,19 +181,27 @@ int32_t a2d_argmax(const float *z, int64_t classes) {
   return best;
 }
 
-void a2d_model_predict(const a2d_model *m, const float *params, const float *x, const int32_t *y,
-                       int64_t n, a2d_workspace *ws, float *logits, float *margins,
-                       int64_t *correct) {
-  const int64_t C = m->classes;
-  if (correct) *correct = 0;
-  for (int64_t i0 = 0; i0 < n; i0 += ws->max_batch) {
-    int64_t b = n - i0 < ws->max_batch ? n - i0 : ws->max_batch;
+a2d_err a2d_model_predict(const a2d_model *m, const float *params, const float *x, const int32_t *y,
+                          int64_t n, float *logits, float *margins, uint8_t *correct,
+                          int64_t *ncorrect) {
+  const int64_t C = m->classes, B = A2D_PREDICT_BATCH;
+  a2d_workspace *ws = NULL;
+  if (ncorrect) *ncorrect = 0;
+  if (n < 1) return A2D_OK;
+  A2D_CHECK(a2d_workspace_create(m, n < B ? n : B, &ws));
+  for (int64_t i0 = 0; i0 < n; i0 += B) {
+    const int64_t b = n - i0 < B ? n - i0 : B;
     a2d_model_forward(m, params, x + i0 * m->d, b, ws);
     if (logits) memcpy(logits + i0 * C, ws->logits, (size_t)(b * C) * sizeof(float));
     for (int64_t i = 0; i < b; i++) {
       const float *z = ws->logits + i * C;
       if (margins) margins[i0 + i] = a2d_margin(z, y[i0 + i], C);
-      if (correct && a2d_argmax(z, C) == y[i0 + i]) (*correct)++;
+      if (!correct && !ncorrect) continue;
+      const int right = a2d_argmax(z, C) == y[i0 + i];
+      if (correct) correct[i0 + i] = (uint8_t)right;
+      if (ncorrect) *ncorrect += right;
     }
   }
+  a2d_workspace_destroy(&ws);
+  return A2D_OK;
 }

@@ -86,10 +86,6 @@ void a2d_trainer_destroy(a2d_trainer **t) {
   *t = NULL;
 }
 
-a2d_workspace *a2d_trainer_workspace(a2d_trainer *t) {
-  return t->ws;
-}
-
 /* One SGD step on the batch in t->xbatch/t->ybatch; returns its mean loss. */
 static double sgd_step(a2d_trainer *t, int64_t b, double lr, float *params) {
   const a2d_model *m = t->model;

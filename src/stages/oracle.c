@@ -22,7 +22,7 @@ typedef struct oracle_state {
   int nforget;
   const char **names;
   int64_t **retain, *nretain;
-  float *params, *logits;
+  float *params;
 } oracle_state;
 
 /* Task t: oracle t % N of forget set t / N. */
@@ -37,8 +37,7 @@ static a2d_err run_oracle(void *ctx, int64_t t, a2d_task_output *out) {
                             &order, s->params, NULL));
   out->examples = s->cfg.epochs * s->nretain[f];
   out->seconds = 0; /* the runner times the whole task */
-  a2d_task_model_outputs(&s->model, s->params, &s->train, &s->val,
-                         a2d_trainer_workspace(s->trainer), s->logits, out);
+  A2D_CHECK(a2d_task_model_outputs(&s->model, s->params, &s->train, &s->val, out));
   return A2D_OK;
 }
 
@@ -78,8 +77,6 @@ a2d_err a2d_stage_oracle(a2d_context *ctx) {
     snprintf(groups[f], 256, "/oracle/%s", s.names[f]);
   }
   A2D_TRY(A2D_CALLOC(s.params, s.model.nparams));
-  const int64_t most = s.train.n > s.val.n ? s.train.n : s.val.n;
-  A2D_TRY(A2D_CALLOC(s.logits, most * s.model.classes));
   a2d_log("oracle: %lld retrains x %d forget sets, %lld epochs each", (long long)s.N, s.nforget,
           (long long)s.cfg.epochs);
 
@@ -98,7 +95,6 @@ cleanup:
   free(s.retain);
   free(s.nretain);
   free(s.params);
-  free(s.logits);
   a2d_trainer_destroy(&s.trainer);
   a2d_dataset_free(&s.train);
   a2d_dataset_free(&s.val);

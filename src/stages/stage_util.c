@@ -89,15 +89,16 @@ cleanup:
   return err;
 }
 
-void a2d_stage_model_outputs(const a2d_model *m, const float *params, const a2d_dataset *train,
-                             const a2d_dataset *val, a2d_workspace *ws, a2d_model_outputs *out) {
-  int64_t correct;
-  a2d_model_predict(m, params, train->x, train->y, train->n, ws, out->logits_train,
-                    out->margins_train, &correct);
-  out->accuracy_train = (double)correct / (double)train->n;
-  a2d_model_predict(m, params, val->x, val->y, val->n, ws, out->logits_val, out->margins_val,
-                    &correct);
-  out->accuracy_val = val->n ? (double)correct / (double)val->n : 0.0;
+a2d_err a2d_stage_model_outputs(const a2d_model *m, const float *params, const a2d_dataset *train,
+                                const a2d_dataset *val, a2d_model_outputs *out) {
+  int64_t right;
+  A2D_CHECK(a2d_model_predict(m, params, train->x, train->y, train->n, out->logits_train,
+                              out->margins_train, out->correct_train, &right));
+  out->accuracy_train = train->n ? (double)right / (double)train->n : 0.0;
+  A2D_CHECK(a2d_model_predict(m, params, val->x, val->y, val->n, out->logits_val, out->margins_val,
+                              out->correct_val, &right));
+  out->accuracy_val = val->n ? (double)right / (double)val->n : 0.0;
+  return A2D_OK;
 }
 
 a2d_err a2d_stage_create_matrix(a2d_context *ctx, const char *path, int64_t rows, int64_t cols,

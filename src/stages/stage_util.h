@@ -26,14 +26,20 @@ a2d_err a2d_stage_read_forget(a2d_context *ctx, const char *name, int64_t n, int
 
 /* Outputs of one trained model on the training and validation examples. */
 typedef struct a2d_model_outputs {
-  float *margins_train, *margins_val; /* n, n_val */
-  float *logits_train, *logits_val;   /* n x C, n_val x C, or NULL when not wanted */
+  float *margins_train, *margins_val;   /* n, n_val */
+  float *logits_train, *logits_val;     /* n x C, n_val x C, or NULL when not wanted */
+  uint8_t *correct_train, *correct_val; /* n, n_val flags (argmax = label), or NULL */
   double accuracy_train, accuracy_val;
 } a2d_model_outputs;
 
-/* Logits (if wanted), margins and accuracy of params on both splits. */
-void a2d_stage_model_outputs(const a2d_model *m, const float *params, const a2d_dataset *train,
-                             const a2d_dataset *val, a2d_workspace *ws, a2d_model_outputs *out);
+/*
+ * The outputs out asks for, and the accuracies, of params on both splits:
+ * every stage records a model's outputs through this one function, so a
+ * model's outputs are the same bits whichever stage computes them
+ * (a2d_model_predict).
+ */
+a2d_err a2d_stage_model_outputs(const a2d_model *m, const float *params, const a2d_dataset *train,
+                                const a2d_dataset *val, a2d_model_outputs *out);
 
 /* Subset size for a fraction alpha of n examples: round(alpha n), at least 1. */
 int64_t a2d_subset_size(double alpha, int64_t n);

@@ -77,13 +77,11 @@ static a2d_err train_block(const a2d_subset_plan *p, const a2d_model *model, a2d
     for (int64_t i = 0; i < p->subset; i++) b->masks[j * n + b->subset_rows[i]] = 1;
     A2D_CHECK(a2d_trainer_fit(trainer, train->x, train->y, b->subset_rows, p->subset, &init, &order,
                               b->params, NULL));
-    a2d_model_outputs out = {b->out[0] + j * n,
-                             b->out[1] + j * nv,
-                             p->save_logits ? b->out[2] + j * n * C : NULL,
-                             p->save_logits ? b->out[3] + j * nv * C : NULL,
-                             0,
-                             0};
-    a2d_stage_model_outputs(model, b->params, train, val, a2d_trainer_workspace(trainer), &out);
+    a2d_model_outputs out = {.margins_train = b->out[0] + j * n,
+                             .margins_val = b->out[1] + j * nv,
+                             .logits_train = p->save_logits ? b->out[2] + j * n * C : NULL,
+                             .logits_val = p->save_logits ? b->out[3] + j * nv * C : NULL};
+    A2D_CHECK(a2d_stage_model_outputs(model, b->params, train, val, &out));
   }
   return A2D_OK;
 }

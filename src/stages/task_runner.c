@@ -171,16 +171,12 @@ cleanup:
   return err;
 }
 
-void a2d_task_model_outputs(const a2d_model *m, const float *params, const a2d_dataset *train,
-                            const a2d_dataset *val, a2d_workspace *ws, float *logits,
-                            a2d_task_output *out) {
-  const a2d_dataset *split[2] = {train, val};
-  float *margins[2] = {out->margins_train, out->margins_val};
-  uint8_t *correct[2] = {out->correct_train, out->correct_val};
-  for (int s = 0; s < 2; s++) {
-    const a2d_dataset *ds = split[s];
-    a2d_model_predict(m, params, ds->x, ds->y, ds->n, ws, logits, margins[s], NULL);
-    for (int64_t i = 0; i < ds->n; i++)
-      correct[s][i] = a2d_argmax(logits + i * m->classes, m->classes) == ds->y[i];
-  }
+a2d_err a2d_task_model_outputs(const a2d_model *m, const float *params, const a2d_dataset *train,
+                               const a2d_dataset *val, a2d_task_output *out) {
+  a2d_model_outputs o = {.margins_train = out->margins_train,
+                         .margins_val = out->margins_val,
+                         .correct_train = out->correct_train,
+                         .correct_val = out->correct_val};
+  A2D_CHECK(a2d_stage_model_outputs(m, params, train, val, &o));
+  return A2D_OK;
 }

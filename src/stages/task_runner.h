@@ -44,10 +44,8 @@ typedef struct a2d_task_plan {
 /* Run every task of the plan, resuming after the last round when ctx->resume (collective). */
 a2d_err a2d_tasks_run(a2d_context *ctx, const a2d_task_plan *plan);
 
-/* Margins and right/wrong of a model on both splits into out (logits: scratch, max(n, n_val) x C).
- */
-void a2d_task_model_outputs(const a2d_model *m, const float *params, const a2d_dataset *train,
-                            const a2d_dataset *val, a2d_workspace *ws, float *logits,
-                            a2d_task_output *out);
+/* Margins and right/wrong of a model on both splits into out (a2d_stage_model_outputs). */
+a2d_err a2d_task_model_outputs(const a2d_model *m, const float *params, const a2d_dataset *train,
+                               const a2d_dataset *val, a2d_task_output *out);
 
 #endif

@@ -53,14 +53,11 @@ a2d_err a2d_stage_train(a2d_context *ctx) {
     double loss;
     A2D_TRY(
         a2d_trainer_fit(trainer, train.x, train.y, NULL, n, &init, &order, params + j * P, &loss));
-    a2d_model_outputs out = {margins_train + j * n,
-                             margins_val + j * nv,
-                             logits_train + j * n * C,
-                             logits_val + j * nv * C,
-                             0,
-                             0};
-    a2d_stage_model_outputs(&model, params + j * P, &train, &val, a2d_trainer_workspace(trainer),
-                            &out);
+    a2d_model_outputs out = {.margins_train = margins_train + j * n,
+                             .margins_val = margins_val + j * nv,
+                             .logits_train = logits_train + j * n * C,
+                             .logits_val = logits_val + j * nv * C};
+    A2D_TRY(a2d_stage_model_outputs(&model, params + j * P, &train, &val, &out));
     acc_train[j] = out.accuracy_train;
     acc_val[j] = out.accuracy_val;
     a2d_log_verbose("train: model %lld: loss %.4f, accuracy %.4f train, %.4f val", (long long)k,

@@ -50,9 +50,8 @@ typedef struct unlearn_state {
   float *params;      /* K x P base models */
   float *logits_train, *logits_val, *margins_train, *margins_val; /* base outputs, K x ... */
   /* per-task scratch */
-  a2d_workspace *ws;
   a2d_trainer *teacher_trainer;
-  float *params_out, *teacher_params, *scratch_logits, *target_logits, *target_logits_val;
+  float *params_out, *teacher_params, *target_logits, *target_logits_val;
   float *target_margins, *target_margins_val;
 } unlearn_state;
 
@@ -240,8 +239,8 @@ static a2d_err train_teacher(unlearn_state *s, const forget_set *fs, int64_t k,
   a2d_rng_seed(&order, (uint64_t)s->seed, A2D_STREAM_TEACHER_ORDER, key);
   A2D_CHECK(a2d_trainer_fit(s->teacher_trainer, s->train.x, s->train.y, fs->retain, fs->nretain,
                             &init, &order, s->teacher_params, NULL));
-  a2d_model_predict(&s->model, s->teacher_params, s->train.x, s->train.y, s->train.n, s->ws,
-                    s->target_logits, s->target_margins, NULL);
+  A2D_CHECK(a2d_model_predict(&s->model, s->teacher_params, s->train.x, s->train.y, s->train.n,
+                              s->target_logits, s->target_margins, NULL, NULL));
   p->teacher_logits = s->target_logits;
   p->target_margins = s->target_margins;
   out->prep_examples = s->train_cfg.epochs * fs->nretain;
@@ -284,8 +283,7 @@ static a2d_err run_task(void *ctx, int64_t t, a2d_task_output *out) {
   out->examples = r.examples;
   out->seconds = a2d_now() - start;
   if (!(m->needs & A2D_UNLEARN_OUTPUTS_ONLY))
-    a2d_task_model_outputs(&s->model, s->params_out, &s->train, &s->val, s->ws, s->scratch_logits,
-                           out);
+    A2D_CHECK(a2d_task_model_outputs(&s->model, s->params_out, &s->train, &s->val, out));
   return A2D_OK;
 }
 
@@ -301,7 +299,6 @@ static void free_state(unlearn_state *s) {
   free(s->sets);
   a2d_dataset_free(&s->train);
   a2d_dataset_free(&s->val);
-  a2d_workspace_destroy(&s->ws);
   a2d_trainer_destroy(&s->teacher_trainer);
   free(s->params);
   free(s->logits_train);
@@ -310,7 +307,6 @@ static void free_state(unlearn_state *s) {
   free(s->margins_val);
   free(s->params_out);
   free(s->teacher_params);
-  free(s->scratch_logits);
   free(s->target_logits);
   free(s->target_logits_val);
   free(s->target_margins);
@@ -353,12 +349,10 @@ a2d_err a2d_stage_unlearn(a2d_context *ctx) {
   if (needs_dm) A2D_TRY(datamodel_predictions(&s));
 
   /* ---- per-task scratch ---- */
-  const int64_t n = s.train.n, nv = s.val.n, C = s.C, most = n > nv ? n : nv;
-  A2D_TRY(a2d_workspace_create(&s.model, 256, &s.ws));
+  const int64_t n = s.train.n, nv = s.val.n, C = s.C;
   A2D_TRY(a2d_trainer_create(&s.model, &s.train_cfg, &s.teacher_trainer));
   A2D_TRY(A2D_CALLOC(s.params_out, s.P));
   A2D_TRY(A2D_CALLOC(s.teacher_params, s.P));
-  A2D_TRY(A2D_CALLOC(s.scratch_logits, most * C));
   A2D_TRY(A2D_CALLOC(s.target_logits, n * C));
   A2D_TRY(A2D_CALLOC(s.target_logits_val, nv * C + 1));
   A2D_TRY(A2D_CALLOC(s.target_margins, n));

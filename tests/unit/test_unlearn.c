@@ -43,10 +43,7 @@ static void train(float *params, const int64_t *rows, int64_t nrows, uint64_t se
 
 /* Logits (N x C) and margins (N) of params on every training point. */
 static void outputs(const float *params, float *logits, float *margins) {
-  a2d_workspace *ws = NULL;
-  CHECK_OK(a2d_workspace_create(&model, 64, &ws));
-  if (ws) a2d_model_predict(&model, params, ds.x, ds.y, N, ws, logits, margins, NULL);
-  a2d_workspace_destroy(&ws);
+  CHECK_OK(a2d_model_predict(&model, params, ds.x, ds.y, N, logits, margins, NULL, NULL));
 }
 
 /* Mean cross-entropy and accuracy of params over rows. */
