@@ -2,8 +2,8 @@
 # evaluate, every kind of stage, mlp, dmm and om): no invalid reads or writes,
 # no use of uninitialised values, no leaked memory.  Open MPI's own
 # allocations in MPI_Init and MPI_Finalize are suppressed (tests/valgrind.supp);
-# nothing else is.  Valgrind cannot run the -march=native build (AVX-512), so
-# this test builds a2d again without it, in its own folder.
+# nothing else is.  Valgrind cannot run AVX-512 code, which a -DA2D_NATIVE=ON
+# build may hold, so this test builds a2d again, portable, in its own folder.
 # Ranks: 1.
 . "$SRC/tests/cli/lib.sh"
 command -v valgrind >/dev/null || { echo "SKIP: valgrind is not installed"; exit 77; }
