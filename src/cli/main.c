@@ -30,6 +30,7 @@
 #include "a2d/deck.h"
 #include "a2d/error.h"
 #include "a2d/parallel.h"
+#include "a2d/provenance.h"
 #include "a2d/stage.h"
 #include "a2d/store.h"
 #include "a2d/study.h"
@@ -210,8 +211,9 @@ static a2d_err command_status(a2d_context *ctx) {
 /* `a2d run` (stage == NULL) or `a2d STAGE`. */
 static a2d_err command_run(a2d_context *ctx, const a2d_stage *only) {
   A2D_CHECK(open_study(ctx));
-  a2d_log("study file %s, %d rank%s", a2d_store_path(ctx->store), ctx->size,
-          ctx->size > 1 ? "s" : "");
+  a2d_log("study file %s, %d rank%s; OpenBLAS %s kernels, %d thread%s per rank",
+          a2d_store_path(ctx->store), ctx->size, ctx->size > 1 ? "s" : "", openblas_get_corename(),
+          openblas_get_num_threads(), openblas_get_num_threads() > 1 ? "s" : "");
   if (a2d_deck_named_count(ctx->deck, "study"))
     a2d_log(
         "note: this run uses the deck's own values; [study] sweeps apply through `a2d study "
@@ -228,9 +230,46 @@ static a2d_err command_run(a2d_context *ctx, const a2d_stage *only) {
   return A2D_OK;
 }
 
+/* Every stage's run records (a2d/provenance.h), read on every rank. */
+typedef struct run_records {
+  int64_t count;
+  a2d_provenance *runs;
+  const char **stage; /* the stage of each record */
+  int64_t *run;       /* its number among the stage's runs */
+} run_records;
+
+static void free_run_records(run_records *r) {
+  free(r->runs);
+  free(r->stage);
+  free(r->run);
+}
+
+static a2d_err read_run_records(a2d_context *ctx, run_records *r) {
+  char group[128];
+  int64_t total = 0, count;
+  for (const a2d_stage *s = a2d_stages; s->name; s++) {
+    snprintf(group, sizeof group, "/stages/%s", s->name);
+    A2D_CHECK(a2d_provenance_count(ctx->store, group, &count));
+    total += count;
+  }
+  A2D_CHECK(A2D_CALLOC(r->runs, total + 1));
+  A2D_CHECK(A2D_CALLOC(r->stage, total + 1));
+  A2D_CHECK(A2D_CALLOC(r->run, total + 1));
+  for (const a2d_stage *s = a2d_stages; s->name; s++) {
+    snprintf(group, sizeof group, "/stages/%s", s->name);
+    A2D_CHECK(a2d_provenance_count(ctx->store, group, &count));
+    for (int64_t i = 1; i <= count && r->count < total; i++, r->count++) {
+      r->stage[r->count] = s->name;
+      r->run[r->count] = i;
+      A2D_CHECK(a2d_provenance_read(ctx->store, group, i, &r->runs[r->count]));
+    }
+  }
+  return A2D_OK;
+}
+
 /* report.md and summary.csv of a summary table into the folder `dir` (created if missing). */
 static a2d_err write_report_files(const a2d_context *ctx, const char *path, const char *dir,
-                                  const a2d_summary_table *table) {
+                                  const a2d_summary_table *table, const run_records *runs) {
   char md[4200], csv[4200];
   a2d_err err = A2D_OK;
   snprintf(md, sizeof md, "%s/report.md", dir);
@@ -252,6 +291,15 @@ static a2d_err write_report_files(const a2d_context *ctx, const char *path, cons
             "prep cost: what the method needed first (om's teacher retrain). Every column, "
             "with medians, means and spreads: summary.csv.\n\n");
     a2d_summary_print_markdown(f, table);
+    fprintf(f,
+            "\n## Where each stage ran\n\nOne row per run of a stage: its start, and each "
+            "resume after a kill. Results are the same bits on any rank count and after any "
+            "resume on the same setup; a stage resumed on other BLAS kernels, another processor "
+            "or another build agrees with an uninterrupted run to rounding only (column "
+            "resumed says what changed).\n\n");
+    a2d_provenance_markdown_header(f);
+    for (int64_t i = 0; i < runs->count; i++)
+      a2d_provenance_markdown_row(f, runs->stage[i], runs->run[i], &runs->runs[i]);
     a2d_summary_print_csv(g, table);
   }
   if (f && fclose(f) && !err) err = A2D_ERROR(A2D_ERR_IO, "%s: write failed", md);
@@ -267,6 +315,7 @@ static a2d_err write_report_files(const a2d_context *ctx, const char *path, cons
  */
 static a2d_err command_report(a2d_context *ctx) {
   a2d_summary_table table = {0};
+  run_records runs = {0};
   char dir[4096], state[32];
   const char *path;
   a2d_err err = A2D_OK;
@@ -278,16 +327,19 @@ static a2d_err command_report(a2d_context *ctx) {
                                              "%s: stage evaluate is %s; run `a2d run DECK` (or "
                                              "`a2d evaluate DECK`) first",
                                              path, state)));
-  A2D_CHECK(a2d_summary_read(ctx->store, &table));
+  A2D_TRY(a2d_summary_read(ctx->store, &table));
+  A2D_TRY(read_run_records(ctx, &runs));
   snprintf(dir, sizeof dir, "%s", path);
   size_t len = strlen(dir);
   if (len > 3 && !strcmp(dir + len - 3, ".h5")) dir[len - 3] = '\0';
   strncat(dir, "-report", sizeof dir - strlen(dir) - 1);
   if (ctx->rank == 0) {
     a2d_summary_print(stdout, &table);
-    err = write_report_files(ctx, path, dir, &table);
+    err = write_report_files(ctx, path, dir, &table, &runs);
   }
+cleanup:
   a2d_summary_free(&table);
+  free_run_records(&runs);
   A2D_CHECK(a2d_agree(ctx->comm, err));
   return A2D_OK;
 }

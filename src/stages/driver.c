@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include "a2d/parallel.h"
+#include "a2d/provenance.h"
 #include "a2d/stage.h"
 #include "a2d/version.h"
 
@@ -174,8 +175,9 @@ static a2d_err plan_stage(a2d_context *ctx, const a2d_stage *stage, const char *
 
 a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
   a2d_err err = A2D_OK;
-  char group[128], now_text[64], fault[160], *config = NULL;
+  char group[128], now_text[64], fault[160], *config = NULL, changed[2048];
   int skip = 0;
+  a2d_provenance setup;
   marks_group(stage, group, sizeof group);
   A2D_TRY(a2d_agree(ctx->comm, stage_config(ctx, stage, &config)));
   A2D_TRY(a2d_agree(ctx->comm, plan_stage(ctx, stage, config, &skip)));
@@ -192,8 +194,15 @@ a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
   A2D_TRY(a2d_store_set_int(ctx->store, group, "ranks", ctx->size));
   A2D_TRY(a2d_store_set_string(ctx->store, group, "a2d_version", A2D_VERSION));
   A2D_TRY(mark_dependents_stale(ctx, stage));
+  A2D_TRY(a2d_agree(ctx->comm, a2d_provenance_gather(ctx->comm, &setup)));
+  A2D_TRY(a2d_provenance_record(ctx->store, group, &setup, ctx->resume, changed, sizeof changed));
   A2D_TRY(a2d_store_flush(ctx->store));
   a2d_log("%s: %s%s", stage->name, ctx->resume ? "resuming: " : "", stage->summary);
+  if (changed[0])
+    a2d_log(
+        "%s: warning: resumed on another setup than the interrupted run (%s); its results "
+        "agree with an uninterrupted run's to rounding, not bit for bit (%s/runs)",
+        stage->name, changed, group);
 
   /* ---- run, then mark complete only once the data is on disk ---- */
   double t0 = a2d_now();

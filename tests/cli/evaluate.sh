@@ -1,7 +1,8 @@
 # evaluate.sh - stage evaluate and `a2d report`: /eval is identical on 1 and 2
 # ranks (wall-time columns aside); numpy's own KLoM of every point and its
 # percentiles match the study file; the report prints the table and writes
-# two-report/{report.md,summary.csv}; report before evaluate is refused.
+# two-report/{report.md,summary.csv}, the report says where each stage ran;
+# report before evaluate is refused.
 # Ranks: 1 and 2.  Reference: an independent numpy implementation of KLoM.
 . "$SRC/tests/cli/lib.sh"
 small_unlearn_deck one.h5 > one.ini
@@ -68,4 +69,8 @@ check "report prints the table" grep -q "^rand  *noise_floor" out.txt
 check "report prints every method" grep -q "^cls  *dmm  " out.txt
 check "report.md written beside the study file" grep -q "| cls | dmm |" two-report/report.md
 check "summary.csv: a header and one line per forget set and method (2 x 9)" test "$(wc -l < two-report/summary.csv)" -eq 19
+check "report.md says where each stage ran" grep -q "^## Where each stage ran" two-report/report.md
+for stage in prepare forget train ensemble fit unlearn oracle evaluate; do
+  check "... $stage: run 1, not resumed, on 2 ranks" grep -qE "^\| $stage \| 1 \| [0-9TZ:-]+ \| no \| 2 \| " two-report/report.md
+done
 finish
