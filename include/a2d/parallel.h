@@ -57,8 +57,12 @@ void a2d_log_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  */
 void a2d_fault_point(const char *point);
 
-/* The current UTC time as ISO 8601 ("2026-11-25T12:00:00Z") into buf. */
-void a2d_utc_time(char *buf, size_t size);
+/*
+ * Rank 0's current UTC time as ISO 8601 ("2026-11-25T12:00:00Z") into buf on
+ * every rank of comm (collective): attributes written in parallel HDF5 must
+ * hold the same value on every rank, and clocks tick apart.
+ */
+void a2d_utc_time(MPI_Comm comm, char *buf, size_t size);
 
 /* Seconds since an arbitrary fixed point (monotonic clock). */
 double a2d_now(void);

@@ -53,8 +53,8 @@ typedef enum a2d_provenance_field {
 typedef struct a2d_provenance {
   char value[A2D_PROV_FIELDS][A2D_PROVENANCE_LEN];
   int64_t ranks;
-  char started[64];                      /* run records read back: when the run began */
-  char resumed[A2D_PROVENANCE_LEN + 64]; /* ... and attribute resumed */
+  char started[64];                      /* when the run began (UTC, rank 0's clock) */
+  char resumed[A2D_PROVENANCE_LEN + 64]; /* run records read back: attribute resumed */
 } a2d_provenance;
 
 /* The attribute name of a field ("blas_core"). */

@@ -187,7 +187,7 @@ a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
   }
 
   /* ---- begin: mark running, with the keys this run uses ---- */
-  a2d_utc_time(now_text, sizeof now_text);
+  a2d_utc_time(ctx->comm, now_text, sizeof now_text);
   A2D_TRY(a2d_store_set_string(ctx->store, group, "state", "running"));
   A2D_TRY(a2d_store_set_string(ctx->store, group, "config", config));
   A2D_TRY(a2d_store_set_string(ctx->store, group, "started", now_text));
@@ -216,7 +216,7 @@ a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
   getrusage(RUSAGE_SELF, &usage);
   long peak = usage.ru_maxrss, largest = 0;
   MPI_Allreduce(&peak, &largest, 1, MPI_LONG, MPI_MAX, ctx->comm);
-  a2d_utc_time(now_text, sizeof now_text);
+  a2d_utc_time(ctx->comm, now_text, sizeof now_text);
   A2D_TRY(a2d_store_set_string(ctx->store, group, "finished", now_text));
   A2D_TRY(a2d_store_set_real(ctx->store, group, "seconds", seconds));
   A2D_TRY(a2d_store_set_real(ctx->store, group, "peak_memory_mib", (double)largest / 1024.0));

@@ -256,7 +256,7 @@ static a2d_err store_open(MPI_Comm comm, const char *path, int read_only, a2d_st
     A2D_TRY(check_format(st));
   } else {
     char now[64];
-    a2d_utc_time(now, sizeof now);
+    a2d_utc_time(comm, now, sizeof now);
     A2D_TRY(a2d_store_set_string(st, "/", "a2d_format", "a2d study file"));
     A2D_TRY(a2d_store_set_int(st, "/", "a2d_layout", A2D_STORE_LAYOUT));
     A2D_TRY(a2d_store_set_string(st, "/", "created", now));

@@ -119,9 +119,12 @@ void a2d_fault_point(const char *point) {
   raise(SIGKILL);
 }
 
-void a2d_utc_time(char *buf, size_t size) {
+void a2d_utc_time(MPI_Comm comm, char *buf, size_t size) {
+  char text[32] = "";
   time_t now = time(NULL);
   struct tm tm;
   gmtime_r(&now, &tm);
-  strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  MPI_Bcast(text, (int)sizeof text, MPI_CHAR, 0, comm);
+  snprintf(buf, size, "%s", text);
 }

@@ -133,6 +133,7 @@ a2d_err a2d_provenance_gather(MPI_Comm comm, a2d_provenance *p) {
            A2D_BUILD_FLAGS);
   snprintf(p->value[A2D_PROV_VERSION], A2D_PROVENANCE_LEN, "%s", A2D_VERSION);
   snprintf(p->value[A2D_PROV_COMMIT], A2D_PROVENANCE_LEN, "%s", A2D_GIT_COMMIT);
+  a2d_utc_time(comm, p->started, sizeof p->started);
   return A2D_OK;
 }
 
@@ -203,7 +204,7 @@ void a2d_provenance_markdown_row(FILE *out, const char *stage, int64_t run,
 
 a2d_err a2d_provenance_record(a2d_store *st, const char *group, const a2d_provenance *now,
                               int resume, char *changed, size_t size) {
-  char runs[256], path[300], when[64], resumed[A2D_PROVENANCE_LEN + 64];
+  char runs[256], path[300], resumed[A2D_PROVENANCE_LEN + 64];
   int64_t count = 0;
   changed[0] = '\0';
   snprintf(runs, sizeof runs, "%s/runs", group);
@@ -219,8 +220,7 @@ a2d_err a2d_provenance_record(a2d_store *st, const char *group, const a2d_proven
   }
   snprintf(path, sizeof path, "%s/%lld", runs, (long long)(count + 1));
   A2D_CHECK(a2d_store_group(st, path));
-  a2d_utc_time(when, sizeof when);
-  A2D_CHECK(a2d_store_set_string(st, path, "started", when));
+  A2D_CHECK(a2d_store_set_string(st, path, "started", now->started));
   if (!resume)
     snprintf(resumed, sizeof resumed, "no");
   else if (count == 0)
