@@ -57,9 +57,6 @@ typedef struct a2d_provenance {
   char resumed[A2D_PROVENANCE_LEN + 64]; /* run records read back: attribute resumed */
 } a2d_provenance;
 
-/* The attribute name of a field ("blas_core"). */
-const char *a2d_provenance_name(a2d_provenance_field field);
-
 /* This process's setup, gathered over comm: the same on every rank (collective). */
 a2d_err a2d_provenance_gather(MPI_Comm comm, a2d_provenance *p);
 

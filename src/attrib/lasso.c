@@ -18,7 +18,7 @@
  * The fit's hot loop is built twice on x86-64, for the build's baseline and
  * for x86-64-v3 (AVX2), and the processor picks one when a2d loads: a
  * portable binary that still uses wide vectors where the node has them
- * (bench/train: 1.4x on the LASSO path over x86-64-v2 alone).  The bits are
+ * (bench/README.md: 1.4x on the LASSO path over x86-64-v2 alone).  The bits are
  * the same either way: -ffp-contract=off forms no FMA, and the loop reorders
  * no sum.
  */

@@ -18,10 +18,6 @@ static const char *const names[A2D_PROV_FIELDS] = {"host",        "cpu",        
                                                    "blas_core",   "blas_threads", "build_compiler",
                                                    "build_flags", "a2d_version",  "git_commit"};
 
-const char *a2d_provenance_name(a2d_provenance_field field) {
-  return names[field];
-}
-
 /* The processor's model name from /proc/cpuinfo, or "unknown". */
 static void cpu_model(char *buf, size_t size) {
   char line[512];
