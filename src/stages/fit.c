@@ -627,6 +627,8 @@ a2d_err a2d_stage_fit(a2d_context *ctx) {
     a2d_log("fit: %lld rows, %lld nonzero coefficients (%.1f per row)", (long long)rows,
             (long long)nnz, rows ? (double)nnz / (double)rows : 0.0);
     a2d_fault_point("fit:joined");
+  } else {
+    a2d_log("fit: resuming: the datamodels were fitted and joined before the interruption");
   }
 
   /* ---- the linear datamodeling score ---- */

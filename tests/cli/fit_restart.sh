@@ -13,7 +13,10 @@ for fault in fit:round-1 fit:joined "fit: lds:checkpoint-1"; do
   expect_ok "rerun after $fault" np 2 "$A2D" run $name.ini
   case "$fault" in
     fit:round-1) check "resumed after the first round" grep -q "fit: resuming, 2 of 10 blocks already fitted" out.txt ;;
-    fit:joined) check "went straight to the LDS" grep -q "fit: lds: resuming after 0\|fit: LDS on" out.txt ;;
+    fit:joined)
+      check "kept the joined datamodels" grep -q "fit: resuming: the datamodels were fitted and joined" out.txt
+      check "fitted no target again" sh -c '! grep -qE "fit: [0-9]+/[0-9]+ targets|nonzero coefficients" out.txt'
+      check "went on to the LDS" grep -q "fit: LDS on" out.txt ;;
     *) check "resumed its LDS models" grep -q "fit: lds: resuming after 10 finished models" out.txt ;;
   esac
   expect_ok "same /datamodel after $fault" h5diff -r $name.h5 ref.h5 /datamodel /datamodel
