@@ -267,9 +267,13 @@ static a2d_err read_run_records(a2d_context *ctx, run_records *r) {
   return A2D_OK;
 }
 
-/* report.md and summary.csv of a summary table into the folder `dir` (created if missing). */
+/*
+ * report.md and summary.csv of a summary table into the folder `dir` (created
+ * if missing); klom names KLoM's form (NULL: a study file from before the key).
+ */
 static a2d_err write_report_files(const a2d_context *ctx, const char *path, const char *dir,
-                                  const a2d_summary_table *table, const run_records *runs) {
+                                  const a2d_summary_table *table, const char *klom,
+                                  const run_records *runs) {
   char md[4200], csv[4200];
   a2d_err err = A2D_OK;
   snprintf(md, sizeof md, "%s/report.md", dir);
@@ -286,10 +290,12 @@ static a2d_err write_report_files(const a2d_context *ctx, const char *path, cons
     fprintf(f,
             "KLoM95: the 95th percentile over the group's points of KLoM (KL divergence of the "
             "margin histograms of the unlearned models and the oracles, nats; lower is "
-            "better). noise_floor: KLoM between two halves of the oracles. acc: accuracy, mean "
+            "better; form `%s`, [evaluate] klom). noise_floor: KLoM between two halves of the "
+            "oracles. acc: accuracy, mean "
             "over models. cost: examples through forward and backward passes, in retrains; "
             "prep cost: what the method needed first (om's teacher retrain). Every column, "
-            "with medians, means and spreads: summary.csv.\n\n");
+            "with medians, means and spreads: summary.csv.\n\n",
+            klom ? klom : "a2d");
     a2d_summary_print_markdown(f, table);
     fprintf(f,
             "\n## Where each stage ran\n\nOne row per run of a stage: its start, and each "
@@ -316,7 +322,7 @@ static a2d_err write_report_files(const a2d_context *ctx, const char *path, cons
 static a2d_err command_report(a2d_context *ctx) {
   a2d_summary_table table = {0};
   run_records runs = {0};
-  char dir[4096], state[32];
+  char dir[4096], state[32], *klom = NULL;
   const char *path;
   a2d_err err = A2D_OK;
   A2D_CHECK(a2d_deck_string(ctx->deck, "output", "path", &path));
@@ -329,17 +335,19 @@ static a2d_err command_report(a2d_context *ctx) {
                                              path, state)));
   A2D_TRY(a2d_summary_read(ctx->store, &table));
   A2D_TRY(read_run_records(ctx, &runs));
+  A2D_TRY(a2d_store_get_string(ctx->store, "/eval", "klom", &klom));
   snprintf(dir, sizeof dir, "%s", path);
   size_t len = strlen(dir);
   if (len > 3 && !strcmp(dir + len - 3, ".h5")) dir[len - 3] = '\0';
   strncat(dir, "-report", sizeof dir - strlen(dir) - 1);
   if (ctx->rank == 0) {
     a2d_summary_print(stdout, &table);
-    err = write_report_files(ctx, path, dir, &table, &runs);
+    err = write_report_files(ctx, path, dir, &table, klom, &runs);
   }
 cleanup:
   a2d_summary_free(&table);
   free_run_records(&runs);
+  free(klom);
   A2D_CHECK(a2d_agree(ctx->comm, err));
   return A2D_OK;
 }

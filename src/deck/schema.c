@@ -277,7 +277,13 @@ static const a2d_key_spec evaluate_keys[] = {
     KEY("retain_points", A2D_KEY_INT, "1000", "[0, inf)", NULL, "evaluate",
         "Retain points whose KLoM is computed: a seeded random sample of this many per forget "
         "set (0: all of them)."),
-    KEY("seed", A2D_KEY_INT, "6", "[0, inf)", NULL, "evaluate", "Seed of the retain sample."), END};
+    KEY("seed", A2D_KEY_INT, "6", "[0, inf)", NULL, "evaluate", "Seed of the retain sample."),
+    KEY("klom", A2D_KEY_ENUM, "a2d", NULL, "a2d|benchmark", "evaluate",
+        "KLoM's form: a2d counts every sample and floors the oracles' histogram without "
+        "renormalising it; benchmark is the public KLOM benchmark's numpy form (np.digitize "
+        "leaves a sample at the top of the range out; scipy's entropy renormalises the floored "
+        "histogram). docs/algorithms.md gives both."),
+    END};
 
 /* [study]: a parameter study, expanded into one deck per case by `a2d study expand`. */
 static const a2d_key_spec study_keys[] = {

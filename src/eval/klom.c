@@ -16,7 +16,40 @@ static int bin_of(double x, double lo, double width) {
   return b < 0 ? 0 : b >= A2D_KLOM_BINS ? A2D_KLOM_BINS - 1 : b;
 }
 
-double a2d_klom(const float *u, int64_t nu, int64_t su, const float *o, int64_t no, int64_t so) {
+/*
+ * The benchmark's bin of x (np.digitize on np.linspace(lo, hi, 21)): the
+ * number of edges <= x, less one; -1 below the first edge and BINS at or above
+ * the last, both left out.
+ */
+static int digitize(double x, const double *edge) {
+  int i = 0;
+  while (i <= A2D_KLOM_BINS && edge[i] <= x) i++;
+  return i - 1;
+}
+
+/* The benchmark's form on counts it kept: KL(p || q) with q floored where p > 0, both renormalised.
+ */
+static double kl_renormalised(const int64_t *cu, const int64_t *co) {
+  int64_t pt = 0, qt = 0;
+  double p[A2D_KLOM_BINS], q[A2D_KLOM_BINS], sp = 0.0, sq = 0.0, kl = 0.0;
+  for (int b = 0; b < A2D_KLOM_BINS; b++) pt += cu[b], qt += co[b];
+  for (int b = 0; b < A2D_KLOM_BINS; b++) {
+    p[b] = pt ? (double)cu[b] / (double)pt : 0.0;
+    q[b] = qt ? (double)co[b] / (double)qt : 0.0;
+    if (p[b] > 0 && q[b] < A2D_KLOM_FLOOR) q[b] = A2D_KLOM_FLOOR;
+    sp += p[b];
+    sq += q[b];
+  }
+  if (sp == 0.0) return NAN; /* scipy: 0/0 */
+  for (int b = 0; b < A2D_KLOM_BINS; b++) {
+    const double pn = p[b] / sp, qn = q[b] / sq;
+    if (pn > 0) kl += pn * log(pn / qn);
+  }
+  return kl;
+}
+
+double a2d_klom(const float *u, int64_t nu, int64_t su, const float *o, int64_t no, int64_t so,
+                a2d_klom_form form) {
   if (nu <= 0 || no <= 0) return NAN;
   double lo = clip(u[0]), hi = lo;
   for (int64_t i = 0; i < nu; i++) {
@@ -32,6 +65,20 @@ double a2d_klom(const float *u, int64_t nu, int64_t su, const float *o, int64_t 
   if (hi == lo) hi = lo + 1.0;
   const double width = (hi - lo) / A2D_KLOM_BINS;
   int64_t cu[A2D_KLOM_BINS] = {0}, co[A2D_KLOM_BINS] = {0};
+  if (form == A2D_KLOM_BENCHMARK) {
+    double edge[A2D_KLOM_BINS + 1]; /* np.linspace: k * step + lo, the last edge hi itself */
+    for (int k = 0; k < A2D_KLOM_BINS; k++) edge[k] = (double)k * width + lo;
+    edge[A2D_KLOM_BINS] = hi;
+    for (int64_t i = 0; i < nu; i++) {
+      const int b = digitize(clip(u[i * su]), edge);
+      if (b >= 0 && b < A2D_KLOM_BINS) cu[b]++;
+    }
+    for (int64_t i = 0; i < no; i++) {
+      const int b = digitize(clip(o[i * so]), edge);
+      if (b >= 0 && b < A2D_KLOM_BINS) co[b]++;
+    }
+    return kl_renormalised(cu, co);
+  }
   for (int64_t i = 0; i < nu; i++) cu[bin_of(clip(u[i * su]), lo, width)]++;
   for (int64_t i = 0; i < no; i++) co[bin_of(clip(o[i * so]), lo, width)]++;
   double kl = 0.0;

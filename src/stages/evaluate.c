@@ -103,9 +103,9 @@ typedef struct point_group {
  * of o, computed on this rank's block of points and gathered into klom
  * (count values, every rank); this rank's block written to `path` if set.
  */
-static a2d_err group_klom(a2d_context *ctx, const point_group *g, int val, const outputs *u,
-                          int64_t u0, int64_t u1, const outputs *o, int64_t o0, int64_t o1,
-                          int64_t n, int64_t nv, const char *path, double *klom) {
+static a2d_err group_klom(a2d_context *ctx, a2d_klom_form form, const point_group *g, int val,
+                          const outputs *u, int64_t u0, int64_t u1, const outputs *o, int64_t o0,
+                          int64_t o1, int64_t n, int64_t nv, const char *path, double *klom) {
   int64_t lo, hi;
   int *counts = NULL, *displs = NULL;
   a2d_err err = A2D_OK;
@@ -115,8 +115,8 @@ static a2d_err group_klom(a2d_context *ctx, const point_group *g, int val, const
   const float *om = val ? o->margins_val : o->margins_train;
   for (int64_t i = lo; i < hi; i++) {
     const int64_t p = g->points ? g->points[i] : i;
-    klom[i] =
-        a2d_klom(um + u0 * stride + p, u1 - u0, stride, om + o0 * stride + p, o1 - o0, stride);
+    klom[i] = a2d_klom(um + u0 * stride + p, u1 - u0, stride, om + o0 * stride + p, o1 - o0, stride,
+                       form);
   }
   A2D_TRY(A2D_CALLOC(counts, ctx->size));
   A2D_TRY(A2D_CALLOC(displs, ctx->size));
@@ -160,14 +160,15 @@ static void group_accuracy(const point_group *g, int val, const outputs *o, int6
  * Evaluate u (models [u0, u1)) against o (models [o0, o1)) on the three
  * groups; per-point KLoM to <group>/klom_* when `group` is set; one summary row.
  */
-static a2d_err compare(a2d_context *ctx, const point_group groups[3], const outputs *u, int64_t u0,
-                       int64_t u1, const outputs *o, int64_t o0, int64_t o1, int64_t n, int64_t nv,
-                       const char *group, double *scratch, a2d_summary_row *row) {
+static a2d_err compare(a2d_context *ctx, a2d_klom_form form, const point_group groups[3],
+                       const outputs *u, int64_t u0, int64_t u1, const outputs *o, int64_t o0,
+                       int64_t o1, int64_t n, int64_t nv, const char *group, double *scratch,
+                       a2d_summary_row *row) {
   static const char *const names[3] = {"klom_forget", "klom_retain", "klom_val"};
   char path[512];
   for (int gi = 0; gi < 3; gi++) {
     snprintf(path, sizeof path, "%s/%s", group ? group : "", names[gi]);
-    A2D_CHECK(group_klom(ctx, &groups[gi], gi == 2, u, u0, u1, o, o0, o1, n, nv,
+    A2D_CHECK(group_klom(ctx, form, &groups[gi], gi == 2, u, u0, u1, o, o0, o1, n, nv,
                          group ? path : NULL, scratch));
     a2d_summarize(scratch, groups[gi].count, &row->klom[gi]);
     group_accuracy(&groups[gi], gi == 2, u, u0, u1, n, nv, &row->accuracy[gi],
@@ -199,11 +200,13 @@ static a2d_err evaluate_forget_set(a2d_context *ctx, const char *name, const cha
   a2d_err err = A2D_OK;
   int64_t *forget = NULL, *retain = NULL, *sample = NULL, nforget = 0, nretain = 0, nsample = 0;
   int64_t want, seed;
+  int form;
   outputs oracle = {0}, method = {0};
   double *scratch = NULL;
   char group[512];
   A2D_TRY(a2d_deck_int(ctx->deck, "evaluate", "retain_points", &want));
   A2D_TRY(a2d_deck_int(ctx->deck, "evaluate", "seed", &seed));
+  A2D_TRY(a2d_deck_enum(ctx->deck, "evaluate", "klom", &form)); /* a2d|benchmark */
   A2D_TRY(a2d_stage_read_forget(ctx, name, n, &forget, &nforget, &retain, &nretain));
   A2D_TRY(retain_sample(name, seed, want, retain, nretain, &sample, &nsample));
   snprintf(group, sizeof group, "/eval/%s/retain_points", name);
@@ -225,8 +228,8 @@ static a2d_err evaluate_forget_set(a2d_context *ctx, const char *name, const cha
   snprintf(row.method, sizeof row.method, "noise_floor");
   snprintf(group, sizeof group, "/eval/%s/noise_floor", name);
   if (half >= 1) {
-    A2D_TRY(compare(ctx, groups, &oracle, 0, half, &oracle, half, 2 * half, n, nv, group, scratch,
-                    &row));
+    A2D_TRY(compare(ctx, (a2d_klom_form)form, groups, &oracle, 0, half, &oracle, half, 2 * half, n,
+                    nv, group, scratch, &row));
   } else {
     for (int g = 0; g < 3; g++) row.klom[g] = (a2d_summary){NAN, NAN, NAN, NAN, NAN};
   }
@@ -248,8 +251,8 @@ static a2d_err evaluate_forget_set(a2d_context *ctx, const char *name, const cha
     snprintf(row.forget, sizeof row.forget, "%s", name);
     snprintf(row.method, sizeof row.method, "%s", methods[m]);
     snprintf(group, sizeof group, "/eval/%s/%s", name, methods[m]);
-    A2D_TRY(compare(ctx, groups, &method, 0, method.models, &oracle, 0, N, n, nv, group, scratch,
-                    &row));
+    A2D_TRY(compare(ctx, (a2d_klom_form)form, groups, &method, 0, method.models, &oracle, 0, N, n,
+                    nv, group, scratch, &row));
     row.cost = method.examples / retrain;
     row.prep_cost = method.prep_examples / retrain;
     row.time_cost = oracle.seconds > 0 ? method.seconds / oracle.seconds : NAN;
@@ -272,7 +275,7 @@ a2d_err a2d_stage_evaluate(a2d_context *ctx) {
   a2d_summary_table table = {0};
   char names[16][64];
   const char *methods[16];
-  int nmethods, nforget = a2d_deck_named_count(ctx->deck, "forget");
+  int nmethods, form, nforget = a2d_deck_named_count(ctx->deck, "forget");
   int64_t dims[8];
   int rank;
 
@@ -300,6 +303,8 @@ a2d_err a2d_stage_evaluate(a2d_context *ctx) {
     a2d_progress_update(&progress, f + 1);
   }
   A2D_TRY(a2d_summary_write(ctx->store, &table));
+  A2D_TRY(a2d_deck_enum(ctx->deck, "evaluate", "klom", &form));
+  A2D_TRY(a2d_store_set_string(ctx->store, "/eval", "klom", form ? "benchmark" : "a2d"));
   a2d_log("evaluate: %lld rows in /eval/summary; `a2d report DECK` prints them",
           (long long)table.nrows);
 cleanup:
