@@ -194,19 +194,19 @@ static a2d_err retain_sample(const char *name, int64_t seed, int64_t want, const
   return A2D_OK;
 }
 
-/* Evaluate every method on forget set `name`; its rows appended to the summary. */
-static a2d_err evaluate_forget_set(a2d_context *ctx, const char *name, const char **methods,
-                                   int nmethods, int64_t n, int64_t nv, a2d_summary_table *table) {
+/* Evaluate every method on forget set `name` with KLoM's `form`; its rows appended to the summary.
+ */
+static a2d_err evaluate_forget_set(a2d_context *ctx, a2d_klom_form form, const char *name,
+                                   const char **methods, int nmethods, int64_t n, int64_t nv,
+                                   a2d_summary_table *table) {
   a2d_err err = A2D_OK;
   int64_t *forget = NULL, *retain = NULL, *sample = NULL, nforget = 0, nretain = 0, nsample = 0;
   int64_t want, seed;
-  int form;
   outputs oracle = {0}, method = {0};
   double *scratch = NULL;
   char group[512];
   A2D_TRY(a2d_deck_int(ctx->deck, "evaluate", "retain_points", &want));
   A2D_TRY(a2d_deck_int(ctx->deck, "evaluate", "seed", &seed));
-  A2D_TRY(a2d_deck_enum(ctx->deck, "evaluate", "klom", &form)); /* a2d|benchmark */
   A2D_TRY(a2d_stage_read_forget(ctx, name, n, &forget, &nforget, &retain, &nretain));
   A2D_TRY(retain_sample(name, seed, want, retain, nretain, &sample, &nsample));
   snprintf(group, sizeof group, "/eval/%s/retain_points", name);
@@ -228,8 +228,8 @@ static a2d_err evaluate_forget_set(a2d_context *ctx, const char *name, const cha
   snprintf(row.method, sizeof row.method, "noise_floor");
   snprintf(group, sizeof group, "/eval/%s/noise_floor", name);
   if (half >= 1) {
-    A2D_TRY(compare(ctx, (a2d_klom_form)form, groups, &oracle, 0, half, &oracle, half, 2 * half, n,
-                    nv, group, scratch, &row));
+    A2D_TRY(compare(ctx, form, groups, &oracle, 0, half, &oracle, half, 2 * half, n, nv, group,
+                    scratch, &row));
   } else {
     for (int g = 0; g < 3; g++) row.klom[g] = (a2d_summary){NAN, NAN, NAN, NAN, NAN};
   }
@@ -251,8 +251,8 @@ static a2d_err evaluate_forget_set(a2d_context *ctx, const char *name, const cha
     snprintf(row.forget, sizeof row.forget, "%s", name);
     snprintf(row.method, sizeof row.method, "%s", methods[m]);
     snprintf(group, sizeof group, "/eval/%s/%s", name, methods[m]);
-    A2D_TRY(compare(ctx, (a2d_klom_form)form, groups, &method, 0, method.models, &oracle, 0, N, n,
-                    nv, group, scratch, &row));
+    A2D_TRY(compare(ctx, form, groups, &method, 0, method.models, &oracle, 0, N, n, nv, group,
+                    scratch, &row));
     row.cost = method.examples / retrain;
     row.prep_cost = method.prep_examples / retrain;
     row.time_cost = oracle.seconds > 0 ? method.seconds / oracle.seconds : NAN;
@@ -290,6 +290,7 @@ a2d_err a2d_stage_evaluate(a2d_context *ctx) {
   const int64_t n = dims[0];
   A2D_TRY(a2d_store_shape(ctx->store, "/data/val/y", &rank, dims));
   const int64_t nv = dims[0];
+  A2D_TRY(a2d_deck_enum(ctx->deck, "evaluate", "klom", &form)); /* a2d|benchmark */
   A2D_TRY(a2d_store_delete(ctx->store, "/eval"));
   a2d_log("evaluate: KLoM of %d methods against the oracles on %d forget sets", nmethods, nforget);
 
@@ -299,11 +300,10 @@ a2d_err a2d_stage_evaluate(a2d_context *ctx) {
   for (int f = 0; f < nforget; f++) {
     const char *name, *spec;
     A2D_TRY(a2d_deck_named(ctx->deck, "forget", f, &name, &spec));
-    A2D_TRY(evaluate_forget_set(ctx, name, methods, nmethods, n, nv, &table));
+    A2D_TRY(evaluate_forget_set(ctx, (a2d_klom_form)form, name, methods, nmethods, n, nv, &table));
     a2d_progress_update(&progress, f + 1);
   }
   A2D_TRY(a2d_summary_write(ctx->store, &table));
-  A2D_TRY(a2d_deck_enum(ctx->deck, "evaluate", "klom", &form));
   A2D_TRY(a2d_store_set_string(ctx->store, "/eval", "klom", form ? "benchmark" : "a2d"));
   a2d_log("evaluate: %lld rows in /eval/summary; `a2d report DECK` prints them",
           (long long)table.nrows);
