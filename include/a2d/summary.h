@@ -7,9 +7,16 @@
  * (mean, median, p90, p95, p99 each: klom_forget_p95, ...); accuracy on each
  * group, mean and standard deviation over models (acc_forget_mean,
  * acc_forget_std, ...); cost = examples through forward and backward passes
- * as a fraction of one retrain, prep_cost = what the method needed first
- * (om's teacher) likewise, time_cost = wall time as a fraction of one
- * retrain's; models = how many models the row summarises.
+ * per request as a fraction of one retrain, prep_cost = what the method needed
+ * first for each request (om's teacher) likewise, time_cost and
+ * prep_time_cost the same in wall time; models = how many models the row
+ * summarises; then the 95% bootstrap interval of each KLoM95
+ * (klom_forget_p95_lo, klom_forget_p95_hi, ...; NaN without a bootstrap);
+ * setup_cost = what serves every request and is paid once (the ensemble
+ * behind the datamodels of dmm and dm_direct) in retrains' examples,
+ * setup_time_cost = the ensemble and the fit in retrains' core-seconds;
+ * breakeven and breakeven_time = the number of requests after which setup
+ * plus per-request cost undercuts retraining for each (inf: never).
  */
 #ifndef A2D_SUMMARY_H
 #define A2D_SUMMARY_H
@@ -24,6 +31,8 @@ typedef struct a2d_summary_row {
   a2d_summary klom[3]; /* forget, retain, validation points */
   double accuracy[3], accuracy_std[3];
   double cost, prep_cost, time_cost, models;
+  double klom_lo[3], klom_hi[3]; /* 95% bootstrap interval of klom[g].p95 */
+  double prep_time_cost, setup_cost, setup_time_cost, breakeven, breakeven_time;
 } a2d_summary_row;
 
 typedef struct a2d_summary_table {

@@ -35,6 +35,7 @@
 #include "a2d/store.h"
 #include "a2d/study.h"
 #include "a2d/summary.h"
+#include "a2d/verdict.h"
 #include "a2d/version.h"
 
 #define MAX_SETS 256
@@ -272,8 +273,8 @@ static a2d_err read_run_records(a2d_context *ctx, run_records *r) {
  * if missing); klom names KLoM's form (NULL: a study file from before the key).
  */
 static a2d_err write_report_files(const a2d_context *ctx, const char *path, const char *dir,
-                                  const a2d_summary_table *table, const char *klom,
-                                  const run_records *runs) {
+                                  const a2d_summary_table *table, const a2d_verdict *verdict,
+                                  const char *klom, const run_records *runs) {
   char md[4200], csv[4200];
   a2d_err err = A2D_OK;
   snprintf(md, sizeof md, "%s/report.md", dir);
@@ -289,14 +290,24 @@ static a2d_err write_report_files(const a2d_context *ctx, const char *path, cons
             A2D_GIT_COMMIT);
     fprintf(f,
             "KLoM95: the 95th percentile over the group's points of KLoM (KL divergence of the "
-            "margin histograms of the unlearned models and the oracles, nats; lower is "
-            "better; form `%s`, [evaluate] klom). noise_floor: KLoM between two halves of the "
-            "oracles. acc: accuracy, mean "
-            "over models. cost: examples through forward and backward passes, in retrains; "
-            "prep cost: what the method needed first (om's teacher retrain). Every column, "
-            "with medians, means and spreads: summary.csv.\n\n",
-            klom ? klom : "a2d");
+            "margin histograms of a method's unlearned models and %lld oracles, nats; lower is "
+            "better; form `%s`, [evaluate] klom), with its 95%% bootstrap interval (%lld "
+            "resamples of models and points). noise_floor: %s acc: accuracy, mean over models. "
+            "cost: examples through forward and backward passes per request, in retrains; prep "
+            "cost: what the method needed first for each request (om's teacher retrain); setup "
+            "cost: what it needed once for every request (the ensemble behind the datamodels); "
+            "break-even: requests after which it undercuts retraining. Every column, with "
+            "medians, means and spreads: summary.csv.\n\n",
+            (long long)verdict->oracles, klom ? klom : "a2d", (long long)verdict->bootstrap,
+            verdict->noise_floor
+                ? "KLoM between these oracles and as many others, the score of a perfect "
+                  "unlearner at the same number of models."
+                : "not computed ([oracle] noise_floor = false).");
     a2d_summary_print_markdown(f, table);
+    if (verdict->matching[0])
+      fprintf(f, "\nMatched quantities ([unlearn.METHOD] match): %s.\n", verdict->matching);
+    a2d_verdict_print_differences(f, table, verdict, 1);
+    a2d_verdict_print_cost(f, table, verdict, 1);
     fprintf(f,
             "\n## Where each stage ran\n\nOne row per run of a stage: its start, and each "
             "resume after a kill. Results are the same bits on any rank count and after any "
@@ -321,6 +332,7 @@ static a2d_err write_report_files(const a2d_context *ctx, const char *path, cons
  */
 static a2d_err command_report(a2d_context *ctx) {
   a2d_summary_table table = {0};
+  a2d_verdict verdict = {0};
   run_records runs = {0};
   char dir[4096], state[32], *klom = NULL;
   const char *path;
@@ -334,6 +346,7 @@ static a2d_err command_report(a2d_context *ctx) {
                                              "`a2d evaluate DECK`) first",
                                              path, state)));
   A2D_TRY(a2d_summary_read(ctx->store, &table));
+  A2D_TRY(a2d_verdict_read(ctx->store, &table, &verdict));
   A2D_TRY(read_run_records(ctx, &runs));
   A2D_TRY(a2d_store_get_string(ctx->store, "/eval", "klom", &klom));
   snprintf(dir, sizeof dir, "%s", path);
@@ -342,10 +355,15 @@ static a2d_err command_report(a2d_context *ctx) {
   strncat(dir, "-report", sizeof dir - strlen(dir) - 1);
   if (ctx->rank == 0) {
     a2d_summary_print(stdout, &table);
-    err = write_report_files(ctx, path, dir, &table, klom, &runs);
+    if (verdict.matching[0])
+      printf("\nMatched quantities ([unlearn.METHOD] match): %s.\n", verdict.matching);
+    a2d_verdict_print_differences(stdout, &table, &verdict, 0);
+    a2d_verdict_print_cost(stdout, &table, &verdict, 0);
+    err = write_report_files(ctx, path, dir, &table, &verdict, klom, &runs);
   }
 cleanup:
   a2d_summary_free(&table);
+  a2d_verdict_free(&verdict);
   free_run_records(&runs);
   free(klom);
   A2D_CHECK(a2d_agree(ctx->comm, err));

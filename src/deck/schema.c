@@ -268,6 +268,9 @@ static const a2d_key_spec oracle_keys[] = {
     KEY("seed", A2D_KEY_INT, "5", "[0, inf)", NULL, "oracle",
         "Seed of the oracles' initialisation and data order (streams disjoint from the OM "
         "teachers')."),
+    KEY("noise_floor", A2D_KEY_BOOL, "true", NULL, NULL, "oracle,evaluate",
+        "Train N more oracles per forget set (2N in all) for the noise floor: KLoM between N "
+        "oracles and the N others, at the N every method is compared at. false: no floor."),
     KEY("chunk", A2D_KEY_INT, "2", "[1, inf)", NULL, NULL,
         "Oracles per rank between checkpoints. Results do not depend on it."),
     END};
@@ -277,7 +280,13 @@ static const a2d_key_spec evaluate_keys[] = {
     KEY("retain_points", A2D_KEY_INT, "1000", "[0, inf)", NULL, "evaluate",
         "Retain points whose KLoM is computed: a seeded random sample of this many per forget "
         "set (0: all of them)."),
-    KEY("seed", A2D_KEY_INT, "6", "[0, inf)", NULL, "evaluate", "Seed of the retain sample."),
+    KEY("seed", A2D_KEY_INT, "6", "[0, inf)", NULL, "evaluate",
+        "Seed of the retain sample and of the bootstrap's resamples."),
+    KEY("bootstrap", A2D_KEY_INT, "200", "[0, inf)", NULL, "evaluate",
+        "Bootstrap resamples behind every interval: each draws the unlearned models (by base "
+        "model, shared by the methods), the oracles and the points with replacement. 95% "
+        "percentile intervals on every KLoM95; two methods differ only where the paired "
+        "interval of their difference excludes 0. 0: no intervals."),
     KEY("klom", A2D_KEY_ENUM, "a2d", NULL, "a2d|benchmark", "evaluate",
         "KLoM's form: a2d counts every sample and floors the oracles' histogram without "
         "renormalising it; benchmark is the public KLOM benchmark's numpy form (np.digitize "

@@ -6,7 +6,7 @@
 #include <string.h>
 
 /* Column names: forget, method, then the reals in the order row_reals() lists them. */
-enum { NREALS = 15 + 6 + 4, NCOLS = 2 + NREALS };
+enum { NREALS = 15 + 6 + 4 + 6 + 5, NCOLS = 2 + NREALS };
 static const char *const column_names[NCOLS] = {"forget",
                                                 "method",
                                                 "klom_forget_mean",
@@ -33,7 +33,18 @@ static const char *const column_names[NCOLS] = {"forget",
                                                 "cost",
                                                 "prep_cost",
                                                 "time_cost",
-                                                "models"};
+                                                "models",
+                                                "klom_forget_p95_lo",
+                                                "klom_forget_p95_hi",
+                                                "klom_retain_p95_lo",
+                                                "klom_retain_p95_hi",
+                                                "klom_val_p95_lo",
+                                                "klom_val_p95_hi",
+                                                "prep_time_cost",
+                                                "setup_cost",
+                                                "setup_time_cost",
+                                                "breakeven",
+                                                "breakeven_time"};
 static const int column_widths[NCOLS] = {64, 32}; /* the rest 0: float64 */
 
 /* Pointers to a row's reals, in column order. */
@@ -54,6 +65,15 @@ static void row_reals(a2d_summary_row *r, double *v[NREALS]) {
   v[j++] = &r->prep_cost;
   v[j++] = &r->time_cost;
   v[j++] = &r->models;
+  for (int g = 0; g < 3; g++) {
+    v[j++] = &r->klom_lo[g];
+    v[j++] = &r->klom_hi[g];
+  }
+  v[j++] = &r->prep_time_cost;
+  v[j++] = &r->setup_cost;
+  v[j++] = &r->setup_time_cost;
+  v[j++] = &r->breakeven;
+  v[j++] = &r->breakeven_time;
 }
 
 a2d_err a2d_summary_append(a2d_summary_table *t, const a2d_summary_row *row) {
@@ -124,19 +144,50 @@ static void cell(char *buf, size_t size, double v, int digits) {
     snprintf(buf, size, "%.*f", digits, v);
 }
 
-/* The headline cells of a row: KLoM p95 per group, accuracies, cost. */
-static void headline(const a2d_summary_row *r, char cells[7][32]) {
-  cell(cells[0], 32, r->klom[0].p95, 3);
-  cell(cells[1], 32, r->klom[1].p95, 3);
-  cell(cells[2], 32, r->klom[2].p95, 3);
-  cell(cells[3], 32, r->accuracy[0], 3);
-  cell(cells[4], 32, r->accuracy[2], 3);
-  cell(cells[5], 32, r->cost, 4);
-  cell(cells[6], 32, r->prep_cost, 3);
+/* A KLoM95 with its interval: "4.120 [3.801, 4.512]", or the value alone without one. */
+static void cell_interval(char *buf, size_t size, double v, double lo, double hi) {
+  if (isnan(v))
+    snprintf(buf, size, "-");
+  else if (isnan(lo) || isnan(hi))
+    snprintf(buf, size, "%.3f", v);
+  else
+    snprintf(buf, size, "%.3f [%.2f, %.2f]", v, lo, hi);
 }
 
-static const char *const headline_names[7] = {
-    "KLoM95 forget", "KLoM95 retain", "KLoM95 val", "acc forget", "acc val", "cost", "prep cost"};
+/* Break-even requests: a count, "never", or "-" for rows without one. */
+static void cell_requests(char *buf, size_t size, double v) {
+  if (isnan(v))
+    snprintf(buf, size, "-");
+  else if (isinf(v))
+    snprintf(buf, size, "never");
+  else
+    snprintf(buf, size, "%.0f", ceil(v));
+}
+
+enum { NHEAD = 9 };
+static const char *const headline_names[NHEAD] = {"KLoM95 forget [95% CI]",
+                                                  "KLoM95 retain [95% CI]",
+                                                  "KLoM95 val",
+                                                  "acc forget",
+                                                  "acc val",
+                                                  "cost",
+                                                  "prep cost",
+                                                  "setup cost",
+                                                  "break-even"};
+static const int headline_widths[NHEAD] = {24, 24, 10, 10, 8, 8, 9, 10, 10};
+
+/* The headline cells of a row: KLoM95 per group (intervals), accuracies, costs, break-even. */
+static void headline(const a2d_summary_row *r, char cells[NHEAD][48]) {
+  cell_interval(cells[0], 48, r->klom[0].p95, r->klom_lo[0], r->klom_hi[0]);
+  cell_interval(cells[1], 48, r->klom[1].p95, r->klom_lo[1], r->klom_hi[1]);
+  cell(cells[2], 48, r->klom[2].p95, 3);
+  cell(cells[3], 48, r->accuracy[0], 3);
+  cell(cells[4], 48, r->accuracy[2], 3);
+  cell(cells[5], 48, r->cost, 4);
+  cell(cells[6], 48, r->prep_cost, 3);
+  cell(cells[7], 48, r->setup_cost, 1);
+  cell_requests(cells[8], 48, r->breakeven);
+}
 
 void a2d_summary_print(FILE *out, const a2d_summary_table *t) {
   a2d_summary_print_led(out, t, "", NULL);
@@ -144,9 +195,9 @@ void a2d_summary_print(FILE *out, const a2d_summary_table *t) {
 
 void a2d_summary_print_led(FILE *out, const a2d_summary_table *t, const char *lead_header,
                            const char *const *leads) {
-  char cells[7][32];
+  char cells[NHEAD][48];
   fprintf(out, "%s%-14s %-15s", lead_header, "forget set", "method");
-  for (int c = 0; c < 7; c++) fprintf(out, " %13s", headline_names[c]);
+  for (int c = 0; c < NHEAD; c++) fprintf(out, " %*s", headline_widths[c], headline_names[c]);
   fprintf(out, "\n");
   for (int64_t i = 0; i < t->nrows; i++) {
     if (i && (strcmp(t->rows[i].forget, t->rows[i - 1].forget) ||
@@ -154,22 +205,22 @@ void a2d_summary_print_led(FILE *out, const a2d_summary_table *t, const char *le
       fprintf(out, "\n");
     headline(&t->rows[i], cells);
     fprintf(out, "%s%-14s %-15s", leads ? leads[i] : "", t->rows[i].forget, t->rows[i].method);
-    for (int c = 0; c < 7; c++) fprintf(out, " %13s", cells[c]);
+    for (int c = 0; c < NHEAD; c++) fprintf(out, " %*s", headline_widths[c], cells[c]);
     fprintf(out, "\n");
   }
 }
 
 void a2d_summary_print_markdown(FILE *out, const a2d_summary_table *t) {
-  char cells[7][32];
+  char cells[NHEAD][48];
   fprintf(out, "| forget set | method |");
-  for (int c = 0; c < 7; c++) fprintf(out, " %s |", headline_names[c]);
+  for (int c = 0; c < NHEAD; c++) fprintf(out, " %s |", headline_names[c]);
   fprintf(out, "\n|---|---|");
-  for (int c = 0; c < 7; c++) fprintf(out, "---:|");
+  for (int c = 0; c < NHEAD; c++) fprintf(out, "---:|");
   fprintf(out, "\n");
   for (int64_t i = 0; i < t->nrows; i++) {
     headline(&t->rows[i], cells);
     fprintf(out, "| %s | %s |", t->rows[i].forget, t->rows[i].method);
-    for (int c = 0; c < 7; c++) fprintf(out, " %s |", cells[c]);
+    for (int c = 0; c < NHEAD; c++) fprintf(out, " %s |", cells[c]);
     fprintf(out, "\n");
   }
 }

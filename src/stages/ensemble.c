@@ -24,6 +24,7 @@ a2d_err a2d_stage_ensemble(a2d_context *ctx) {
 
   memset(&p, 0, sizeof p);
   p.group = "/ensemble";
+  p.timing = "/stages/ensemble/models";
   p.label = "ensemble";
   p.models_per_subset = 1;
   p.stream_subset = A2D_STREAM_ENSEMBLE_SUBSET;

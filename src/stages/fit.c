@@ -456,6 +456,7 @@ static a2d_err fit_blocks(a2d_context *ctx, const fit_config *c, const fit_setup
                           const block_id *blocks, int64_t nb) {
   a2d_err err = A2D_OK;
   int64_t *todo = NULL, ntodo = 0, *info = NULL, mine[3];
+  double *secs = NULL;
   float *y = NULL;
   a2d_lasso_solver *solver = NULL;
   block_result r = {0};
@@ -464,6 +465,7 @@ static a2d_err fit_blocks(a2d_context *ctx, const fit_config *c, const fit_setup
   /* Which blocks are left (complete ones survive a killed run). */
   A2D_TRY(A2D_CALLOC(todo, nb));
   A2D_TRY(A2D_CALLOC(info, 3 * ctx->size));
+  A2D_TRY(A2D_CALLOC(secs, ctx->size));
   for (int64_t b = 0; b < nb; b++) {
     int64_t complete = 0;
     int present;
@@ -486,7 +488,10 @@ static a2d_err fit_blocks(a2d_context *ctx, const fit_config *c, const fit_setup
   for (int64_t round = 0; round * ctx->size < ntodo; round++) {
     const int64_t slot = round * ctx->size + ctx->rank;
     const block_id *b = slot < ntodo ? &blocks[todo[slot]] : NULL;
+    double start = a2d_now();
     A2D_TRY(a2d_agree(ctx->comm, b ? read_and_fit(ctx, c, f, solver, b, y, &r) : A2D_OK));
+    start = a2d_now() - start;
+    MPI_Allgather(&start, 1, MPI_DOUBLE, secs, 1, MPI_DOUBLE, ctx->comm);
 
     /* Every rank learns every block of the round and its size, creates all, writes its own. */
     mine[0] = b ? todo[slot] : -1;
@@ -509,6 +514,7 @@ static a2d_err fit_blocks(a2d_context *ctx, const fit_config *c, const fit_setup
       block_group(info[3 * q], group, sizeof group);
       A2D_TRY(a2d_store_set_int(ctx->store, group, "rows", info[3 * q + 1]));
       A2D_TRY(a2d_store_set_int(ctx->store, group, "nnz", info[3 * q + 2]));
+      A2D_TRY(a2d_store_set_real(ctx->store, group, "seconds", secs[q]));
       A2D_TRY(a2d_store_set_int(ctx->store, group, "complete", 1));
       targets_done += blocks[info[3 * q]].t1 - blocks[info[3 * q]].t0;
     }
@@ -524,12 +530,17 @@ cleanup:
   a2d_lasso_solver_destroy(&solver);
   free(todo);
   free(info);
+  free(secs);
   free(y);
   return err;
 }
 
-/* Join the blocks into /datamodel/{indptr,indices,values,...} and drop them. */
-static a2d_err join_blocks(a2d_context *ctx, int64_t nb, int64_t *total_rows, int64_t *total_nnz) {
+/*
+ * Join the blocks into /datamodel/{indptr,indices,values,...} and drop them;
+ * *seconds = the sum of the blocks' fitting times (core-seconds).
+ */
+static a2d_err join_blocks(a2d_context *ctx, int64_t nb, int64_t *total_rows, int64_t *total_nnz,
+                           double *seconds) {
   a2d_err err = A2D_OK;
   int64_t *rows = NULL, *nnz = NULL;
   block_result r = {0};
@@ -542,6 +553,9 @@ static a2d_err join_blocks(a2d_context *ctx, int64_t nb, int64_t *total_rows, in
     block_group(b, group, sizeof group);
     A2D_TRY(a2d_store_get_int(ctx->store, group, "rows", &br, &present));
     A2D_TRY(a2d_store_get_int(ctx->store, group, "nnz", &bn, &present));
+    double sec = 0;
+    A2D_TRY(a2d_store_get_real(ctx->store, group, "seconds", &sec, &present));
+    *seconds += sec;
     rows[b + 1] = rows[b] + br;
     nnz[b + 1] = nnz[b] + bn;
   }
@@ -584,10 +598,12 @@ a2d_err a2d_stage_fit(a2d_context *ctx) {
   block_id *blocks = NULL;
   int64_t rows = 0, nnz = 0, block_size = 0;
   int present, joined = 0;
+  double start = a2d_now(), seconds = 0;
 
   memset(&f, 0, sizeof f);
   A2D_TRY(read_config(ctx->deck, &c));
   A2D_TRY(setup_create(ctx, &c, &f));
+  const double setup_seconds = a2d_now() - start;
   const int64_t nb = make_blocks(&f, c.block, &blocks);
   if (nb < 0) A2D_FAIL(A2D_ERR_MEM, "out of memory");
 
@@ -613,7 +629,12 @@ a2d_err a2d_stage_fit(a2d_context *ctx) {
   /* ---- the regression, block by block, then one CSR matrix ---- */
   if (!joined) {
     A2D_TRY(fit_blocks(ctx, &c, &f, blocks, nb));
-    A2D_TRY(join_blocks(ctx, nb, &rows, &nnz));
+    start = a2d_now();
+    A2D_TRY(join_blocks(ctx, nb, &rows, &nnz, &seconds));
+    /* The cost of the datamodels, charged to the methods that use them: set-up and join on
+       every rank, and each block on the rank that fitted it (not the LDS below). */
+    seconds += (setup_seconds + a2d_now() - start) * ctx->size;
+    A2D_TRY(a2d_store_set_real(ctx->store, "/stages/fit", "regression_seconds", seconds));
     A2D_TRY(write_split(ctx, &f));
     A2D_TRY(
         a2d_store_set_string(ctx->store, "/datamodel", "output", c.logits ? "logits" : "margin"));

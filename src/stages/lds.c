@@ -114,7 +114,8 @@ a2d_err a2d_lds_run(a2d_context *ctx, int64_t subsets, int64_t seeds, int64_t se
                        A2D_STREAM_LDS_SUBSET,
                        A2D_STREAM_LDS_INIT,
                        A2D_STREAM_LDS_ORDER,
-                       0};
+                       0,
+                       "/stages/fit/lds_models"};
   a2d_log("fit: LDS on %lld fresh subsets of %lld points, %lld model%s each", (long long)subsets,
           (long long)subset, (long long)seeds, seeds > 1 ? "s" : "");
   A2D_TRY(a2d_subset_models_train(ctx, &p, &train, &val, &model, &cfg));

@@ -6,6 +6,9 @@
  * streams of its own, disjoint from the OM teachers of stage `unlearn`.
  * Margins, right/wrong and the cost of each retrain go to row j of
  * /oracle/<forget>, so every method's cost can be stated in retrains.
+ * With [oracle] noise_floor, N more oracles (rows N..2N-1, drawn the same
+ * way) are the noise floor's second sample: stage evaluate compares them,
+ * N against N, with rows 0..N-1, the reference of every method.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +21,7 @@ typedef struct oracle_state {
   a2d_model model;
   a2d_sgd_config cfg;
   a2d_trainer *trainer;
-  int64_t N, seed;
+  int64_t N, seed; /* oracles per forget set (2 x [oracle] models with noise_floor) */
   int nforget;
   const char **names;
   int64_t **retain, *nretain;
@@ -48,7 +51,10 @@ a2d_err a2d_stage_oracle(a2d_context *ctx) {
   int64_t per_rank;
 
   /* ---- set up: data, model, recipe, retain sets ---- */
+  int floor;
   A2D_TRY(a2d_deck_int(ctx->deck, "oracle", "models", &s.N));
+  A2D_TRY(a2d_deck_bool(ctx->deck, "oracle", "noise_floor", &floor));
+  if (floor) s.N *= 2;
   A2D_TRY(a2d_deck_int(ctx->deck, "oracle", "seed", &s.seed));
   A2D_TRY(a2d_deck_int(ctx->deck, "oracle", "chunk", &per_rank));
   A2D_TRY(a2d_stage_read_split(ctx, "train", &s.train));
@@ -77,8 +83,8 @@ a2d_err a2d_stage_oracle(a2d_context *ctx) {
     snprintf(groups[f], 256, "/oracle/%s", s.names[f]);
   }
   A2D_TRY(A2D_CALLOC(s.params, s.model.nparams));
-  a2d_log("oracle: %lld retrains x %d forget sets, %lld epochs each", (long long)s.N, s.nforget,
-          (long long)s.cfg.epochs);
+  a2d_log("oracle: %lld retrains x %d forget sets, %lld epochs each%s", (long long)s.N, s.nforget,
+          (long long)s.cfg.epochs, floor ? " (half of them for the noise floor)" : "");
 
   /* ---- the retrains, as checkpointed tasks ---- */
   a2d_task_plan plan = {"oracle",   "/oracle", s.nforget, (const char *const *)groups,

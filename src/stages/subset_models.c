@@ -28,6 +28,12 @@ static a2d_err create_datasets(a2d_context *ctx, const a2d_subset_plan *p, int64
   for (int o = 0; o < (p->save_logits ? 4 : 2); o++)
     A2D_CHECK(a2d_stage_create_matrix(ctx, member(p, outputs[o], path, sizeof path), p->models,
                                       o % 2 ? nv : n, o >= 2 ? C : 0, p->chunk));
+  int64_t m[1] = {p->models};
+  A2D_CHECK(a2d_store_create(ctx->store, member(p, "examples", path, sizeof path), A2D_I64, 1, m,
+                             NULL, 0));
+  snprintf(path, sizeof path, "%s/seconds", p->timing);
+  A2D_CHECK(a2d_store_delete(ctx->store, p->timing));
+  A2D_CHECK(a2d_store_create(ctx->store, path, A2D_F64, 1, m, NULL, 0));
   A2D_CHECK(a2d_store_set_int(ctx->store, p->group, "subset_size", p->subset));
   A2D_CHECK(a2d_store_set_int(ctx->store, p->group, "models_done", 0));
   return A2D_OK;
@@ -44,6 +50,9 @@ static a2d_err models_already_done(a2d_context *ctx, const a2d_subset_plan *p, i
   if (!exists) return A2D_OK;
   A2D_CHECK(a2d_store_exists(ctx->store, member(p, "logits_val", path, sizeof path), &exists));
   if (exists != p->save_logits) return A2D_OK;
+  snprintf(path, sizeof path, "%s/seconds", p->timing);
+  A2D_CHECK(a2d_store_exists(ctx->store, path, &exists));
+  if (!exists) return A2D_OK;
   A2D_CHECK(a2d_store_shape(ctx->store, member(p, "masks", path, sizeof path), &rank, dims));
   if (rank != 2 || dims[0] != p->models || dims[1] != n) return A2D_OK;
   A2D_CHECK(a2d_store_get_int(ctx->store, p->group, "subset_size", &subset, &present));
@@ -58,15 +67,18 @@ typedef struct chunk_buffers {
   int64_t *subset_rows;
   float *params, *out[4];
   uint8_t *masks;
+  int64_t *examples; /* per model: examples through forward and backward passes */
+  double *seconds;   /* per model: training and outputs, wall time on its rank */
 } chunk_buffers;
 
 /* Train models [lo, hi) into the chunk buffers (row 0 = model lo). */
 static a2d_err train_block(const a2d_subset_plan *p, const a2d_model *model, a2d_trainer *trainer,
-                           const a2d_dataset *train, const a2d_dataset *val, int64_t lo, int64_t hi,
-                           chunk_buffers *b) {
+                           const a2d_sgd_config *cfg, const a2d_dataset *train,
+                           const a2d_dataset *val, int64_t lo, int64_t hi, chunk_buffers *b) {
   const int64_t n = train->n, nv = val->n, C = model->classes;
   for (int64_t k = lo; k < hi; k++) {
     const int64_t j = k - lo;
+    const double start = a2d_now();
     a2d_rng subset, init, order;
     a2d_rng_seed(&subset, (uint64_t)p->seed, p->stream_subset,
                  (uint64_t)(k / p->models_per_subset));
@@ -82,6 +94,8 @@ static a2d_err train_block(const a2d_subset_plan *p, const a2d_model *model, a2d
                              .logits_train = p->save_logits ? b->out[2] + j * n * C : NULL,
                              .logits_val = p->save_logits ? b->out[3] + j * nv * C : NULL};
     A2D_CHECK(a2d_stage_model_outputs(model, b->params, train, val, &out));
+    b->examples[j] = cfg->epochs * p->subset;
+    b->seconds[j] = a2d_now() - start;
   }
   return A2D_OK;
 }
@@ -95,6 +109,10 @@ static a2d_err write_block(a2d_context *ctx, const a2d_subset_plan *p, int64_t r
   for (int o = 0; o < (p->save_logits ? 4 : 2); o++)
     A2D_CHECK(a2d_store_write_rows(ctx->store, member(p, outputs[o], path, sizeof path), A2D_F32,
                                    row0, count, b->out[o]));
+  A2D_CHECK(a2d_store_write_rows(ctx->store, member(p, "examples", path, sizeof path), A2D_I64,
+                                 row0, count, b->examples));
+  snprintf(path, sizeof path, "%s/seconds", p->timing);
+  A2D_CHECK(a2d_store_write_rows(ctx->store, path, A2D_F64, row0, count, b->seconds));
   return A2D_OK;
 }
 
@@ -119,6 +137,8 @@ a2d_err a2d_subset_models_train(a2d_context *ctx, const a2d_subset_plan *p,
   A2D_TRY(A2D_CALLOC(b.subset_rows, p->subset));
   A2D_TRY(A2D_CALLOC(b.params, model->nparams));
   A2D_TRY(A2D_CALLOC(b.masks, most * n));
+  A2D_TRY(A2D_CALLOC(b.examples, most + 1));
+  A2D_TRY(A2D_CALLOC(b.seconds, most + 1));
   A2D_TRY(A2D_CALLOC(b.out[0], most * n));
   A2D_TRY(A2D_CALLOC(b.out[1], most * nv));
   if (p->save_logits) {
@@ -133,7 +153,8 @@ a2d_err a2d_subset_models_train(a2d_context *ctx, const a2d_subset_plan *p,
     const int64_t c1 = c0 + S < p->models ? c0 + S : p->models;
     int64_t lo, hi;
     a2d_block_range(c1 - c0, ctx->size, ctx->rank, &lo, &hi);
-    A2D_TRY(a2d_agree(ctx->comm, train_block(p, model, trainer, train, val, c0 + lo, c0 + hi, &b)));
+    A2D_TRY(a2d_agree(ctx->comm,
+                      train_block(p, model, trainer, cfg, train, val, c0 + lo, c0 + hi, &b)));
     A2D_TRY(write_block(ctx, p, c0 + lo, hi - lo, &b));
     A2D_TRY(a2d_store_flush(ctx->store));
     A2D_TRY(a2d_store_set_int(ctx->store, p->group, "models_done", c1));
@@ -147,6 +168,8 @@ cleanup:
   free(b.subset_rows);
   free(b.params);
   free(b.masks);
+  free(b.examples);
+  free(b.seconds);
   for (int o = 0; o < 4; o++) free(b.out[o]);
   return err;
 }

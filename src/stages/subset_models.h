@@ -23,13 +23,16 @@ typedef struct a2d_subset_plan {
   int64_t seed;
   uint64_t stream_subset, stream_init, stream_order;
   int save_logits;
+  const char *timing; /* group of the per-model wall times, outside the results (e.g.
+                         "/stages/ensemble/models"), so results compare bit for bit */
 } a2d_subset_plan;
 
 /*
  * Train the plan's models, resuming after the last checkpoint when
  * ctx->resume and the group's datasets fit the plan; otherwise afresh.
  * Datasets: masks (M x n uint8), margins_train (M x n), margins_val
- * (M x n_val), and with save_logits logits_train (M x n x C), logits_val.
+ * (M x n_val), examples (M, int64: the cost of each model), and with
+ * save_logits logits_train (M x n x C), logits_val; <timing>/seconds (M).
  */
 a2d_err a2d_subset_models_train(a2d_context *ctx, const a2d_subset_plan *plan,
                                 const a2d_dataset *train, const a2d_dataset *val,

@@ -157,12 +157,13 @@ PY
 }
 
 # same_study A.h5 B.h5: every dataset of B in A and equal bit for bit (timing
-# fields and the summary's time_cost aside), and every stage of A complete.
+# fields and the summary's wall-time columns aside), and every stage of A complete.
 same_study() {
   /usr/bin/python3 - "$@" <<'PY'
 import sys, h5py, numpy as np
 a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
-TIMING = ("seconds", "prep_seconds", "time_cost")
+TIMING = ("seconds", "prep_seconds", "time_cost", "prep_time_cost", "setup_time_cost",
+          "breakeven_time")
 bad, count = [], 0
 def same(x, y):
     if x.dtype.names:  # the compound /eval/summary: column by column

@@ -1,0 +1,208 @@
+/* verdict.c - paired differences and cost over many requests (a2d/verdict.h). */
+#include "a2d/verdict.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "a2d/bootstrap.h"
+
+void a2d_verdict_free(a2d_verdict *v) {
+  for (int64_t s = 0; v->replicates && s < v->nsets; s++) free(v->replicates[s]);
+  free(v->replicates);
+  free(v->sets);
+  free(v->first);
+  free(v->end);
+  free(v->rows);
+  memset(v, 0, sizeof *v);
+}
+
+/* An attribute of /eval, or `fallback` when a study file predates it. */
+static a2d_err eval_int(a2d_store *store, const char *name, int64_t fallback, int64_t *value) {
+  int present;
+  A2D_CHECK(a2d_store_get_int(store, "/eval", name, value, &present));
+  if (!present) *value = fallback;
+  return A2D_OK;
+}
+
+static a2d_err eval_real(a2d_store *store, const char *name, double *value) {
+  int present;
+  A2D_CHECK(a2d_store_get_real(store, "/eval", name, value, &present));
+  if (!present) *value = NAN;
+  return A2D_OK;
+}
+
+a2d_err a2d_verdict_read(a2d_store *store, const a2d_summary_table *t, a2d_verdict *v) {
+  int64_t floor = 0;
+  memset(v, 0, sizeof *v);
+  A2D_CHECK(eval_int(store, "oracles", 0, &v->oracles));
+  A2D_CHECK(eval_int(store, "bootstrap", 0, &v->bootstrap));
+  A2D_CHECK(eval_int(store, "noise_floor", 0, &floor));
+  A2D_CHECK(eval_int(store, "lds_models", 0, &v->lds_models));
+  A2D_CHECK(eval_real(store, "setup_examples", &v->setup_examples));
+  A2D_CHECK(eval_real(store, "setup_seconds", &v->setup_seconds));
+  A2D_CHECK(eval_real(store, "lds_examples", &v->lds_examples));
+  A2D_CHECK(eval_real(store, "lds_seconds", &v->lds_seconds));
+  v->noise_floor = (int)floor;
+  char *matched = NULL;
+  A2D_CHECK(a2d_store_get_string(store, "/eval", "matching", &matched));
+  snprintf(v->matching, sizeof v->matching, "%s", matched ? matched : "");
+  free(matched);
+  A2D_CHECK(A2D_CALLOC(v->sets, t->nrows + 1));
+  A2D_CHECK(A2D_CALLOC(v->first, t->nrows + 1));
+  A2D_CHECK(A2D_CALLOC(v->end, t->nrows + 1));
+  A2D_CHECK(A2D_CALLOC(v->rows, t->nrows + 1));
+  A2D_CHECK(A2D_CALLOC(v->replicates, t->nrows + 1));
+  for (int64_t i = 0; i < t->nrows; i++) {
+    if (i == 0 || strcmp(t->rows[i].forget, t->rows[i - 1].forget)) {
+      snprintf(v->sets[v->nsets], 64, "%s", t->rows[i].forget);
+      v->first[v->nsets++] = i;
+    }
+    v->end[v->nsets - 1] = i + 1;
+  }
+  for (int64_t s = 0; s < v->nsets && v->bootstrap > 0; s++) {
+    char path[160];
+    int rank, exists;
+    int64_t dims[8];
+    const int64_t want = v->end[s] - v->first[s] - (v->noise_floor ? 0 : 1);
+    snprintf(path, sizeof path, "/eval/%s/bootstrap_klom95", v->sets[s]);
+    A2D_CHECK(a2d_store_exists(store, path, &exists));
+    if (!exists) continue;
+    A2D_CHECK(a2d_store_shape(store, path, &rank, dims));
+    if (rank != 3 || dims[0] != v->bootstrap || dims[1] != want || dims[2] != 3)
+      return A2D_ERROR(
+          A2D_ERR_DATA, "%s: %s is %lld x %lld x %lld, expected %lld resamples x %lld rows x 3",
+          a2d_store_path(store), path, (long long)dims[0], (long long)(rank > 1 ? dims[1] : 0),
+          (long long)(rank > 2 ? dims[2] : 0), (long long)v->bootstrap, (long long)want);
+    v->rows[s] = want;
+    A2D_CHECK(A2D_CALLOC(v->replicates[s], dims[0] * want * 3));
+    A2D_CHECK(a2d_store_read_rows(store, path, A2D_F64, 0, dims[0], v->replicates[s]));
+  }
+  return A2D_OK;
+}
+
+/* The replicates of summary row i of set s on group g (NULL when it has none). */
+static const double *replicates_of(const a2d_verdict *v, int64_t s, int64_t i, int g) {
+  if (!v->replicates[s]) return NULL;
+  int64_t r = i - v->first[s] - (v->noise_floor ? 0 : 1);
+  if (r < 0 || r >= v->rows[s]) return NULL;
+  return v->replicates[s] + r * 3 + g;
+}
+
+/* "+0.41 [+0.12, +0.70]" into buf: the point difference and its paired interval. */
+static void difference(const a2d_summary_table *t, const a2d_verdict *v, int64_t s, int64_t i,
+                       int64_t j, char *buf, size_t size, int *called) {
+  const double *a = replicates_of(v, s, i, 0), *c = replicates_of(v, s, j, 0);
+  double lo = NAN, hi = NAN, d = t->rows[i].klom[0].p95 - t->rows[j].klom[0].p95;
+  *called = 0;
+  if (!a || !c ||
+      a2d_bootstrap_paired(t->rows[i].klom[0].p95, a, t->rows[j].klom[0].p95, c, v->bootstrap,
+                           v->rows[s] * 3, &lo, &hi) ||
+      isnan(lo) || isnan(hi)) {
+    snprintf(buf, size, "%+.2f", d);
+    return;
+  }
+  *called = lo > 0 || hi < 0;
+  snprintf(buf, size, "%+.2f [%+.2f, %+.2f]", d, lo, hi);
+}
+
+void a2d_verdict_print_differences(FILE *out, const a2d_summary_table *t, const a2d_verdict *v,
+                                   int markdown) {
+  if (v->bootstrap <= 0) {
+    fprintf(out, "%sNo bootstrap ([evaluate] bootstrap = 0): no difference is called.\n",
+            markdown ? "\n" : "\n");
+    return;
+  }
+  fprintf(out, markdown ? "\n## Differences\n\n"
+                        : "\nDifferences in forget-set KLoM95, paired bootstrap (95%%):\n");
+  fprintf(out,
+          "%s%lld resamples of the base models (shared by the methods), the %lld reference "
+          "oracles%s and the points. A difference is called only where its paired interval "
+          "excludes 0; `=` marks the rest.\n",
+          markdown ? "" : "  ", (long long)v->bootstrap, (long long)v->oracles,
+          v->noise_floor ? ", the floor's other oracles" : "");
+  for (int64_t s = 0; s < v->nsets; s++) {
+    int64_t floor = v->noise_floor ? v->first[s] : -1, best = -1;
+    for (int64_t i = v->first[s] + 1; i < v->end[s]; i++)
+      if (!isnan(t->rows[i].klom[0].p95) &&
+          (best < 0 || t->rows[i].klom[0].p95 < t->rows[best].klom[0].p95))
+        best = i;
+    if (best < 0) continue;
+    if (markdown)
+      fprintf(out,
+              "\n**%s** (lowest: %s)\n\n| method | KLoM95 forget | minus floor | | minus %s | |\n"
+              "|---|---:|---:|:-:|---:|:-:|\n",
+              v->sets[s], t->rows[best].method, t->rows[best].method);
+    else
+      fprintf(out, "\n  %s (lowest: %s)\n  %-15s %8s %26s %26s\n", v->sets[s], t->rows[best].method,
+              "method", "KLoM95", "minus floor", "minus lowest");
+    for (int64_t i = v->first[s] + 1; i < v->end[s]; i++) {
+      char df[64] = "-", db[64] = "-";
+      int cf = 0, cb = 0;
+      if (floor >= 0) difference(t, v, s, i, floor, df, sizeof df, &cf);
+      if (i != best) difference(t, v, s, i, best, db, sizeof db, &cb);
+      const char *mf = floor < 0 ? ""
+                       : cf      ? (t->rows[i].klom[0].p95 > t->rows[floor].klom[0].p95 ? ">" : "<")
+                                 : "=";
+      const char *mb = i == best ? "" : cb ? ">" : "=";
+      if (markdown)
+        fprintf(out, "| %s | %.3f | %s | %s | %s | %s |\n", t->rows[i].method,
+                t->rows[i].klom[0].p95, df, mf, db, mb);
+      else
+        fprintf(out, "  %-15s %8.3f %24s %1s %24s %1s\n", t->rows[i].method, t->rows[i].klom[0].p95,
+                df, mf, db, mb);
+    }
+  }
+}
+
+/* Requests as text: a count, "never" or "-". */
+static void requests(double v, char *buf, size_t size) {
+  if (isnan(v))
+    snprintf(buf, size, "-");
+  else if (isinf(v))
+    snprintf(buf, size, "never");
+  else
+    snprintf(buf, size, "%.0f", ceil(v));
+}
+
+void a2d_verdict_print_cost(FILE *out, const a2d_summary_table *t, const a2d_verdict *v,
+                            int markdown) {
+  fprintf(out, markdown ? "\n## Cost\n\n" : "\nCost, in retrains of each forget set:\n");
+  fprintf(out,
+          "%sPer request: cost (the method's own examples) and prep (om's teacher, a retrain "
+          "per request). Setup, paid once for every request: the ensemble behind the datamodels "
+          "(dmm, dm_direct), %.4g examples, and with the fit %.4g core-seconds. Break-even: the "
+          "requests after which setup plus per-request cost undercuts one retrain per request. "
+          "It assumes the datamodels stay valid across requests (the ensemble and the fit are "
+          "not redone after a deletion).\n",
+          markdown ? "" : "  ", v->setup_examples, v->setup_seconds);
+  if (markdown)
+    fprintf(out,
+            "\n| forget set | method | cost | prep | setup | break-even | time cost | "
+            "prep time | setup time | break-even (time) |\n"
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  else
+    fprintf(out, "\n  %-14s %-15s %8s %6s %8s %10s %9s %9s %10s %10s\n", "forget set", "method",
+            "cost", "prep", "setup", "break-even", "time", "prep time", "setup time", "break-even");
+  for (int64_t i = 0; i < t->nrows; i++) {
+    const a2d_summary_row *r = &t->rows[i];
+    if (!strcmp(r->method, "noise_floor")) continue;
+    char be[32], bt[32];
+    requests(r->breakeven, be, sizeof be);
+    requests(r->breakeven_time, bt, sizeof bt);
+    if (markdown)
+      fprintf(out, "| %s | %s | %.4f | %.3f | %.1f | %s | %.4f | %.3f | %.1f | %s |\n", r->forget,
+              r->method, r->cost, r->prep_cost, r->setup_cost, be, r->time_cost, r->prep_time_cost,
+              r->setup_time_cost, bt);
+    else
+      fprintf(out, "  %-14s %-15s %8.4f %6.3f %8.1f %10s %9.4f %9.3f %10.1f %10s\n", r->forget,
+              r->method, r->cost, r->prep_cost, r->setup_cost, be, r->time_cost, r->prep_time_cost,
+              r->setup_time_cost, bt);
+  }
+  if (v->lds_models > 0)
+    fprintf(out,
+            "%s%sThe LDS models, a diagnostic of the datamodels, are in no method's cost: %lld "
+            "models, %.4g examples, %.4g core-seconds.\n",
+            markdown ? "\n" : "\n", markdown ? "" : "  ", (long long)v->lds_models, v->lds_examples,
+            v->lds_seconds);
+}
