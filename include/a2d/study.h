@@ -24,7 +24,11 @@
  * FOLDER/collected.csv (case and swept values as leading columns) and prints
  * an aligned table.  Cases whose study file is missing, unreadable, or not
  * evaluated are listed by name with the reason, and make the result
- * A2D_ERR_STATE after the others are written.
+ * A2D_ERR_STATE after the others are written.  When the study sweeps seeds
+ * (keys named `seed`: `train.seed = 1 | 2 | 3`), the cases that differ only
+ * in their seeds are repeats: collect also prints, per combination of the
+ * other swept values, forget set and method, the mean, standard deviation and
+ * range of KLoM95 over the repeats, and writes them to FOLDER/seeds.csv.
  */
 #ifndef A2D_STUDY_H
 #define A2D_STUDY_H
@@ -33,6 +37,7 @@
 #include <stdio.h>
 
 #include "a2d/deck.h"
+#include "a2d/summary.h"
 
 /* The cases of a [study] section. */
 typedef struct a2d_study_plan {
@@ -62,5 +67,18 @@ a2d_err a2d_study_expand(const a2d_deck *deck, const char *folder, int force, FI
 
 /* Gather the summaries of the cases in `folder` (see above); the table goes to `out`. */
 a2d_err a2d_study_collect(const char *folder, FILE *out);
+
+/* 1 when a swept key is a seed (its last part is `seed`). */
+int a2d_study_is_seed_key(const char *key);
+
+/*
+ * The repeats over seeds of the collected rows t: rows whose group[i] (the
+ * other swept values, as a table lead) and forget set and method agree are
+ * summarised together; the table to out under `header`, CSV to csv under
+ * `csv_header` with csv_group[i] leading each line.
+ */
+a2d_err a2d_study_print_repeats(FILE *out, FILE *csv, const char *header, const char *csv_header,
+                                const a2d_summary_table *t, char *const *group,
+                                char *const *csv_group);
 
 #endif

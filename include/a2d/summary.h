@@ -67,6 +67,9 @@ void a2d_summary_print_csv(FILE *out, const a2d_summary_table *t);
 void a2d_summary_print_csv_header(FILE *out, const char *lead);
 void a2d_summary_print_csv_rows(FILE *out, const a2d_summary_table *t, const char *lead);
 
+/* A break-even number of requests as text: a count (rounded up), "never" (inf), or "-" (NaN). */
+void a2d_summary_requests(char *buf, size_t size, double v);
+
 /* A Markdown table of the headline columns. */
 void a2d_summary_print_markdown(FILE *out, const a2d_summary_table *t);
 

@@ -154,8 +154,7 @@ static void cell_interval(char *buf, size_t size, double v, double lo, double hi
     snprintf(buf, size, "%.3f [%.2f, %.2f]", v, lo, hi);
 }
 
-/* Break-even requests: a count, "never", or "-" for rows without one. */
-static void cell_requests(char *buf, size_t size, double v) {
+void a2d_summary_requests(char *buf, size_t size, double v) {
   if (isnan(v))
     snprintf(buf, size, "-");
   else if (isinf(v))
@@ -186,7 +185,7 @@ static void headline(const a2d_summary_row *r, char cells[NHEAD][48]) {
   cell(cells[5], 48, r->cost, 4);
   cell(cells[6], 48, r->prep_cost, 3);
   cell(cells[7], 48, r->setup_cost, 1);
-  cell_requests(cells[8], 48, r->breakeven);
+  a2d_summary_requests(cells[8], 48, r->breakeven);
 }
 
 void a2d_summary_print(FILE *out, const a2d_summary_table *t) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "a2d/bootstrap.h"
+#include "a2d/unlearn.h"
 
 void a2d_verdict_free(a2d_verdict *v) {
   for (int64_t s = 0; v->replicates && s < v->nsets; s++) free(v->replicates[s]);
@@ -106,63 +107,74 @@ static void difference(const a2d_summary_table *t, const a2d_verdict *v, int64_t
   snprintf(buf, size, "%+.2f [%+.2f, %+.2f]", d, lo, hi);
 }
 
+/* A baseline: a method that needs neither a teacher nor datamodels, other than `none`. */
+static int is_baseline(const char *method) {
+  const a2d_unlearn_method *m = a2d_unlearn_find(method);
+  return m && strcmp(method, "none") &&
+         !(m->needs & (A2D_UNLEARN_NEEDS_TEACHER | A2D_UNLEARN_NEEDS_DATAMODEL));
+}
+
+/* Row i minus reference row `ref` into cell and its mark (<, >, =); "-" where there is none. */
+static void against(const a2d_summary_table *t, const a2d_verdict *v, int64_t s, int64_t i,
+                    int64_t ref, char *cell, size_t size, const char **mark) {
+  int called = 0;
+  snprintf(cell, size, "-");
+  *mark = "";
+  if (ref < 0 || ref == i) return;
+  difference(t, v, s, i, ref, cell, size, &called);
+  *mark = !called ? "=" : t->rows[i].klom[0].p95 > t->rows[ref].klom[0].p95 ? ">" : "<";
+}
+
 void a2d_verdict_print_differences(FILE *out, const a2d_summary_table *t, const a2d_verdict *v,
                                    int markdown) {
   if (v->bootstrap <= 0) {
-    fprintf(out, "%sNo bootstrap ([evaluate] bootstrap = 0): no difference is called.\n",
-            markdown ? "\n" : "\n");
+    fprintf(out, "\nNo bootstrap ([evaluate] bootstrap = 0): no difference is called.\n");
     return;
   }
   fprintf(out, markdown ? "\n## Differences\n\n"
                         : "\nDifferences in forget-set KLoM95, paired bootstrap (95%%):\n");
   fprintf(out,
           "%s%lld resamples of the base models (shared by the methods), the %lld reference "
-          "oracles%s and the points. A difference is called only where its paired interval "
-          "excludes 0; `=` marks the rest.\n",
+          "oracles%s and the points. Each method minus the noise floor, minus the lowest method "
+          "and minus the best baseline (the lowest of the methods that need neither a teacher "
+          "nor datamodels, `none` aside). A difference is called (`<`, `>`) only where its "
+          "paired interval excludes 0; `=` marks the rest.\n",
           markdown ? "" : "  ", (long long)v->bootstrap, (long long)v->oracles,
           v->noise_floor ? ", the floor's other oracles" : "");
   for (int64_t s = 0; s < v->nsets; s++) {
-    int64_t floor = v->noise_floor ? v->first[s] : -1, best = -1;
-    for (int64_t i = v->first[s] + 1; i < v->end[s]; i++)
-      if (!isnan(t->rows[i].klom[0].p95) &&
-          (best < 0 || t->rows[i].klom[0].p95 < t->rows[best].klom[0].p95))
-        best = i;
-    if (best < 0) continue;
+    int64_t refs[3] = {v->noise_floor ? v->first[s] : -1, -1, -1}; /* floor, lowest, baseline */
+    for (int64_t i = v->first[s] + 1; i < v->end[s]; i++) {
+      const double k = t->rows[i].klom[0].p95;
+      if (isnan(k)) continue;
+      if (refs[1] < 0 || k < t->rows[refs[1]].klom[0].p95) refs[1] = i;
+      if (is_baseline(t->rows[i].method) && (refs[2] < 0 || k < t->rows[refs[2]].klom[0].p95))
+        refs[2] = i;
+    }
+    if (refs[1] < 0) continue;
+    const char *lowest = t->rows[refs[1]].method,
+               *base = refs[2] < 0 ? "-" : t->rows[refs[2]].method;
     if (markdown)
       fprintf(out,
-              "\n**%s** (lowest: %s)\n\n| method | KLoM95 forget | minus floor | | minus %s | |\n"
-              "|---|---:|---:|:-:|---:|:-:|\n",
-              v->sets[s], t->rows[best].method, t->rows[best].method);
+              "\n**%s** (lowest: %s; best baseline: %s)\n\n| method | KLoM95 forget | minus floor "
+              "| | minus %s | | minus %s | |\n|---|---:|---:|:-:|---:|:-:|---:|:-:|\n",
+              v->sets[s], lowest, base, lowest, base);
     else
-      fprintf(out, "\n  %s (lowest: %s)\n  %-15s %8s %26s %26s\n", v->sets[s], t->rows[best].method,
-              "method", "KLoM95", "minus floor", "minus lowest");
+      fprintf(out, "\n  %s (lowest: %s; best baseline: %s)\n  %-15s %8s %26s %26s %26s\n",
+              v->sets[s], lowest, base, "method", "KLoM95", "minus floor", "minus lowest",
+              "minus best baseline");
     for (int64_t i = v->first[s] + 1; i < v->end[s]; i++) {
-      char df[64] = "-", db[64] = "-";
-      int cf = 0, cb = 0;
-      if (floor >= 0) difference(t, v, s, i, floor, df, sizeof df, &cf);
-      if (i != best) difference(t, v, s, i, best, db, sizeof db, &cb);
-      const char *mf = floor < 0 ? ""
-                       : cf      ? (t->rows[i].klom[0].p95 > t->rows[floor].klom[0].p95 ? ">" : "<")
-                                 : "=";
-      const char *mb = i == best ? "" : cb ? ">" : "=";
+      char cells[3][64];
+      const char *marks[3];
+      for (int r = 0; r < 3; r++)
+        against(t, v, s, i, refs[r], cells[r], sizeof cells[r], &marks[r]);
       if (markdown)
-        fprintf(out, "| %s | %.3f | %s | %s | %s | %s |\n", t->rows[i].method,
-                t->rows[i].klom[0].p95, df, mf, db, mb);
+        fprintf(out, "| %s | %.3f | %s | %s | %s | %s | %s | %s |\n", t->rows[i].method,
+                t->rows[i].klom[0].p95, cells[0], marks[0], cells[1], marks[1], cells[2], marks[2]);
       else
-        fprintf(out, "  %-15s %8.3f %24s %1s %24s %1s\n", t->rows[i].method, t->rows[i].klom[0].p95,
-                df, mf, db, mb);
+        fprintf(out, "  %-15s %8.3f %24s %1s %24s %1s %24s %1s\n", t->rows[i].method,
+                t->rows[i].klom[0].p95, cells[0], marks[0], cells[1], marks[1], cells[2], marks[2]);
     }
   }
-}
-
-/* Requests as text: a count, "never" or "-". */
-static void requests(double v, char *buf, size_t size) {
-  if (isnan(v))
-    snprintf(buf, size, "-");
-  else if (isinf(v))
-    snprintf(buf, size, "never");
-  else
-    snprintf(buf, size, "%.0f", ceil(v));
 }
 
 void a2d_verdict_print_cost(FILE *out, const a2d_summary_table *t, const a2d_verdict *v,
@@ -188,8 +200,8 @@ void a2d_verdict_print_cost(FILE *out, const a2d_summary_table *t, const a2d_ver
     const a2d_summary_row *r = &t->rows[i];
     if (!strcmp(r->method, "noise_floor")) continue;
     char be[32], bt[32];
-    requests(r->breakeven, be, sizeof be);
-    requests(r->breakeven_time, bt, sizeof bt);
+    a2d_summary_requests(be, sizeof be, r->breakeven);
+    a2d_summary_requests(bt, sizeof bt, r->breakeven_time);
     if (markdown)
       fprintf(out, "| %s | %s | %.4f | %.3f | %.1f | %s | %.4f | %.3f | %.1f | %s |\n", r->forget,
               r->method, r->cost, r->prep_cost, r->setup_cost, be, r->time_cost, r->prep_time_cost,

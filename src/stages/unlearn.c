@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "a2d/attribution.h"
+#include "a2d/dm_targets.h"
 #include "a2d/group.h"
 #include "a2d/parallel.h"
 #include "a2d/unlearn.h"
@@ -31,8 +32,7 @@
 typedef struct forget_set {
   const char *name;
   int64_t *forget, nforget, *retain, nretain;
-  double *shift;  /* -theta . 1[F] per datamodel row (all targets), or NULL */
-  double *direct; /* theta . 1[R] + b per datamodel row, or NULL */
+  a2d_dm_prediction predicted; /* the datamodels' prediction, when a method needs it */
 } forget_set;
 
 /* Everything the tasks share. */
@@ -123,24 +123,12 @@ static a2d_err read_base_models(unlearn_state *s) {
   return A2D_OK;
 }
 
-/* Gather each rank's rows [row0, row1) of a datamodel prediction into *all (every rank). */
-static a2d_err gather_rows(a2d_context *ctx, const a2d_attribution *A, const double *mine,
-                           double **all) {
-  int64_t total;
-  A2D_CHECK(a2d_allgather_doubles(ctx->comm, mine, A->row1 - A->row0, all, &total));
-  if (total != A->rows)
-    return A2D_ERROR(A2D_ERR_INTERNAL, "gathered %lld datamodel rows of %lld", (long long)total,
-                     (long long)A->rows);
-  return A2D_OK;
-}
-
-/* Per forget set: -theta . 1[F] and theta . 1[R] + b for every datamodel row. */
+/* Per forget set: the datamodels' prediction for every row (a2d/dm_targets.h). */
 static a2d_err datamodel_predictions(unlearn_state *s) {
   a2d_err err = A2D_OK;
   a2d_attribution A = {0};
   a2d_group_model group = {0};
-  double *zero = NULL, *shift = NULL, *direct = NULL, threshold;
-  int64_t format_rows;
+  double threshold;
   int use_group, pool;
   A2D_TRY(a2d_deck_bool(s->ctx->deck, "unlearn", "group_term", &use_group));
   A2D_TRY(a2d_deck_bool(s->ctx->deck, "unlearn", "group_pool", &pool));
@@ -156,34 +144,21 @@ static a2d_err datamodel_predictions(unlearn_state *s) {
     A2D_FAIL(A2D_ERR_DATA, "/datamodel has %lld rows per target, expected 1 or %lld",
              (long long)A.per_target, (long long)s->C);
   s->per_target = A.per_target;
-  format_rows = A.rows;
   if (use_group) A2D_TRY(a2d_group_model_load(s->ctx, &A, &group));
-  A2D_TRY(A2D_CALLOC(zero, A.row1 - A.row0 + 1));
-  A2D_TRY(A2D_CALLOC(shift, A.row1 - A.row0 + 1));
-  A2D_TRY(A2D_CALLOC(direct, A.row1 - A.row0 + 1));
   for (int f = 0; f < s->nforget; f++) {
     forget_set *fs = &s->sets[f];
-    A2D_TRY(a2d_attribution_predict_anchored(&A, zero, fs->forget, fs->nforget, shift));
-    A2D_TRY(a2d_attribution_predict_direct(&A, NULL, fs->forget, fs->nforget, direct));
-    if (use_group) {
-      int64_t kept;
-      A2D_TRY(a2d_group_term(&group, s->ctx->comm, fs->forget, fs->nforget, threshold, pool, shift,
-                             direct, &kept));
-      MPI_Allreduce(MPI_IN_PLACE, &kept, 1, MPI_INT64_T, MPI_SUM, s->ctx->comm);
+    int64_t kept = 0;
+    A2D_TRY(a2d_dm_predict(s->ctx->comm, &A, use_group ? &group : NULL, threshold, pool, fs->forget,
+                           fs->nforget, &fs->predicted, &kept));
+    if (use_group)
       a2d_log("unlearn: %s: group term on %lld of %lld datamodel rows", fs->name, (long long)kept,
-              (long long)format_rows);
-    }
-    A2D_TRY(gather_rows(s->ctx, &A, shift, &fs->shift));
-    A2D_TRY(gather_rows(s->ctx, &A, direct, &fs->direct));
+              (long long)A.rows);
   }
   a2d_log("unlearn: datamodel predictions for %d forget sets (%s datamodels%s)", s->nforget,
           s->per_target == 1 ? "margin" : "per-class", use_group ? ", with group terms" : "");
 cleanup:
   a2d_group_model_free(&group);
   a2d_attribution_destroy(&A);
-  free(zero);
-  free(shift);
-  free(direct);
   return err;
 }
 
@@ -196,34 +171,28 @@ cleanup:
 static a2d_err datamodel_targets(unlearn_state *s, const a2d_unlearn_method *m,
                                  const forget_set *fs, int64_t k, a2d_unlearn_problem *p) {
   char section[64];
-  int form; /* 0 anchored, 1 direct */
+  int form; /* anchored|direct */
   const int64_t n = s->train.n, nv = s->val.n, C = s->C;
   A2D_CHECK(
       a2d_deck_enum(s->ctx->deck, a2d_unlearn_section(m, section, sizeof section), "form", &form));
-  if (s->per_target == C) {
-    const float *base[2] = {s->logits_train + k * n * C, s->logits_val + k * nv * C};
-    float *logits[2] = {s->target_logits, s->target_logits_val};
-    float *margins[2] = {s->target_margins, s->target_margins_val};
-    const a2d_dataset *split[2] = {&s->train, &s->val};
-    for (int sp = 0; sp < 2; sp++) {
-      const int64_t off = sp ? n * C : 0;
-      for (int64_t i = 0; i < split[sp]->n * C; i++)
-        logits[sp][i] = (float)(form ? fs->direct[off + i] : base[sp][i] + fs->shift[off + i]);
-      for (int64_t i = 0; i < split[sp]->n; i++)
-        margins[sp][i] = a2d_margin(logits[sp] + i * C, split[sp]->y[i], C);
-    }
-    p->target_logits = s->target_logits;
-    p->target_logits_val = s->target_logits_val;
-  } else {
-    for (int64_t i = 0; i < n; i++)
-      s->target_margins[i] =
-          (float)(form ? fs->direct[i] : s->margins_train[k * n + i] + fs->shift[i]);
-    for (int64_t i = 0; i < nv; i++)
-      s->target_margins_val[i] =
-          (float)(form ? fs->direct[n + i] : s->margins_val[k * nv + i] + fs->shift[n + i]);
-    p->target_logits = NULL;
-    p->target_logits_val = NULL;
-  }
+  const a2d_dm_outputs base = {.n = n,
+                               .n_val = nv,
+                               .classes = C,
+                               .per_target = s->per_target,
+                               .y = s->train.y,
+                               .y_val = s->val.y,
+                               .logits = s->logits_train + k * n * C,
+                               .logits_val = s->logits_val + k * nv * C,
+                               .margins = s->margins_train + k * n,
+                               .margins_val = s->margins_val + k * nv};
+  a2d_dm_outputs targets = {.logits = s->target_logits,
+                            .logits_val = s->target_logits_val,
+                            .margins = s->target_margins,
+                            .margins_val = s->target_margins_val};
+  a2d_dm_targets(&fs->predicted, (a2d_dm_form)form, &base, &targets);
+  const int logits = s->per_target == C;
+  p->target_logits = logits ? s->target_logits : NULL;
+  p->target_logits_val = logits ? s->target_logits_val : NULL;
   p->target_margins = s->target_margins;
   p->target_margins_val = s->target_margins_val;
   return A2D_OK;
@@ -293,8 +262,7 @@ static void free_state(unlearn_state *s) {
   for (int f = 0; s->sets && f < s->nforget; f++) {
     free(s->sets[f].forget);
     free(s->sets[f].retain);
-    free(s->sets[f].shift);
-    free(s->sets[f].direct);
+    a2d_dm_prediction_free(&s->sets[f].predicted);
   }
   free(s->sets);
   a2d_dataset_free(&s->train);

@@ -82,6 +82,8 @@ static int read_case(const char *study, a2d_summary_table *table, char *why, siz
 a2d_err a2d_study_collect(const char *folder, FILE *out) {
   a2d_err err = A2D_OK;
   char path[PATH_MAX], csv_path[PATH_MAX], *text = NULL, **leads = NULL, *problems = NULL;
+  char **groups = NULL, **csv_groups = NULL; /* per row: the swept values but seeds */
+  int is_seed[MANIFEST_MAX_FIELDS], nseeds = 0;
   manifest_line head;
   a2d_summary_table all = {0};
   FILE *csv = NULL;
@@ -101,6 +103,7 @@ a2d_err a2d_study_collect(const char *folder, FILE *out) {
              "study expand`",
              path);
   const int nkeys = head.nfields - 3;
+  for (int k = 0; k < nkeys; k++) nseeds += is_seed[k] = a2d_study_is_seed_key(head.fields[k + 3]);
 
   /* ---- column widths of the leading columns: case and the swept values ---- */
   int width[MANIFEST_MAX_FIELDS];
@@ -162,15 +165,31 @@ a2d_err a2d_study_collect(const char *folder, FILE *out) {
         snprintf(cell, sizeof cell, "%s", m.fields[k + 3]);
         len += (size_t)snprintf(row_lead + len, sizeof row_lead - len, "%-*s ", width[k + 1], cell);
       }
+      char group[16384] = "", csv_group[16384] = "";
+      for (int k = 0, glen = 0; k < nkeys; k++) {
+        if (is_seed[k]) continue;
+        glen += snprintf(group + glen, sizeof group - (size_t)glen, "%-*s ", width[k + 1],
+                         m.fields[k + 3]);
+        if (glen >= (int)sizeof group) glen = (int)sizeof group - 1;
+        csv_field(csv_group, sizeof csv_group, m.fields[k + 3]);
+      }
       for (int64_t r = 0; r < one.nrows; r++) {
         if (all.nrows + 1 > cap_leads) {
-          char **bigger = realloc(leads, (size_t)(cap_leads * 2 + 64) * sizeof *leads);
-          if (!bigger) A2D_FAIL(A2D_ERR_MEM, "out of memory");
-          leads = bigger;
-          cap_leads = cap_leads * 2 + 64;
+          const size_t cap = (size_t)(cap_leads * 2 + 64);
+          char **bigger = realloc(leads, cap * sizeof *leads);
+          if (bigger) leads = bigger;
+          char **g = bigger ? realloc(groups, cap * sizeof *groups) : NULL;
+          if (g) groups = g;
+          char **c = g ? realloc(csv_groups, cap * sizeof *csv_groups) : NULL;
+          if (c) csv_groups = c;
+          if (!c) A2D_FAIL(A2D_ERR_MEM, "out of memory");
+          cap_leads = (int64_t)cap;
         }
         leads[all.nrows] = strdup(row_lead);
-        if (!leads[all.nrows]) A2D_FAIL(A2D_ERR_MEM, "out of memory");
+        groups[all.nrows] = strdup(group);
+        csv_groups[all.nrows] = strdup(csv_group);
+        if (!leads[all.nrows] || !groups[all.nrows] || !csv_groups[all.nrows])
+          A2D_FAIL(A2D_ERR_MEM, "out of memory");
         A2D_TRY(a2d_summary_append(&all, &one.rows[r]));
       }
     }
@@ -187,6 +206,25 @@ a2d_err a2d_study_collect(const char *folder, FILE *out) {
   if (all.nrows) a2d_summary_print_led(out, &all, lead_header, (const char *const *)leads);
   fprintf(out, "\n%lld of %lld cases collected into %s (%lld rows)\n", (long long)(ncases - nbad),
           (long long)ncases, csv_path, (long long)all.nrows);
+
+  /* ---- repeats over seeds ---- */
+  if (nseeds && all.nrows) {
+    char header[16384] = "", csv_header[16384] = "", seeds_path[PATH_MAX];
+    for (int k = 0, hlen = 0; k < nkeys; k++) {
+      if (is_seed[k]) continue;
+      hlen += snprintf(header + hlen, sizeof header - (size_t)hlen, "%-*s ", width[k + 1],
+                       head.fields[k + 3]);
+      if (hlen >= (int)sizeof header) hlen = (int)sizeof header - 1;
+      csv_field(csv_header, sizeof csv_header, head.fields[k + 3]);
+    }
+    snprintf(seeds_path, sizeof seeds_path, "%s/seeds.csv", folder);
+    FILE *seeds = fopen(seeds_path, "w");
+    if (!seeds) A2D_FAIL(A2D_ERR_IO, "%s: cannot write: %s", seeds_path, strerror(errno));
+    err = a2d_study_print_repeats(out, seeds, header, csv_header, &all, groups, csv_groups);
+    if (fclose(seeds) && !err) err = A2D_ERROR(A2D_ERR_IO, "%s: write failed", seeds_path);
+    A2D_TRY(err);
+    fprintf(out, "repeats over seeds in %s\n", seeds_path);
+  }
   if (nbad) {
     fprintf(out, "incomplete (%lld):\n%s", (long long)nbad, problems);
     A2D_FAIL(A2D_ERR_STATE,
@@ -197,7 +235,11 @@ a2d_err a2d_study_collect(const char *folder, FILE *out) {
 cleanup:
   if (csv && fclose(csv) && !err) err = A2D_ERROR(A2D_ERR_IO, "%s: write failed", csv_path);
   for (int64_t r = 0; leads && r < all.nrows; r++) free(leads[r]);
+  for (int64_t r = 0; groups && r < all.nrows; r++) free(groups[r]);
+  for (int64_t r = 0; csv_groups && r < all.nrows; r++) free(csv_groups[r]);
   free(leads);
+  free(groups);
+  free(csv_groups);
   free(problems);
   free(text);
   a2d_summary_free(&all);

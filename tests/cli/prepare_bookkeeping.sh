@@ -2,7 +2,7 @@
 # changed key (naming it), --force recomputes and marks later stages stale,
 # and an interrupted stage is never marked complete.
 . "$SRC/tests/cli/lib.sh"
-small_deck > s.ini
+quick_deck > s.ini
 expect_ok "first run" "$A2D" run s.ini
 check "prepare ran" grep -q "prepare: complete in" out.txt
 expect_ok "second run skips" "$A2D" run s.ini
@@ -17,7 +17,7 @@ expect_ok "new values are now the reference" "$A2D" run s.ini --set data.n_train
 check "skipped" grep -q "prepare: complete, skipped" out.txt
 # A run killed after writing its data but before marking it complete is not
 # complete; a rerun redoes it and completes.
-small_deck k.h5 > k.ini
+quick_deck k.h5 > k.ini
 A2D_FAULT=prepare:before-complete "$A2D" run k.ini > /dev/null 2>&1
 check "the fault fired (SIGKILL, exit 137)" test $? -eq 137
 expect_ok "status after the kill" "$A2D" status k.ini
@@ -26,7 +26,7 @@ expect_ok "rerun after a kill" "$A2D" run k.ini
 check "the rerun resumed" grep -q "prepare: resuming" out.txt
 expect_ok "status" "$A2D" status k.ini
 check "complete after rerun" grep -qE "^prepare +complete" out.txt
-small_deck ref.h5 > ref.ini
+quick_deck ref.h5 > ref.ini
 expect_ok "an uninterrupted run" "$A2D" run ref.ini
 expect_ok "rerun result equals the uninterrupted run" h5diff -r k.h5 ref.h5 /data /data
 finish

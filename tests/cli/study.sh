@@ -127,6 +127,29 @@ mkdir -p badfolder && cp bad-manifest.tsv badfolder/manifest.tsv
 expect_fail "collect a foreign manifest" 3 "badfolder/manifest.tsv:1: expected the header" "$A2D" study collect badfolder
 expect_fail "collect a folder without manifest" 4 "nofolder/manifest.tsv: cannot open" "$A2D" study collect nofolder
 
+# ---- repeats over seeds: cases that differ only in a seed, summarised ----
+study_deck "unlearn.ga.lr = 0.01 | 0.1
+train.seed = 1 | 2" > decks/seeds.ini
+expect_ok "expand 2 settings x 2 seeds" "$A2D" study expand decks/seeds.ini --out seeds
+for c in seeds/00[0-3]_*.ini; do expect_ok "run $c" "$A2D" run "$c"; done
+expect_ok "collect the seeds" "$A2D" study collect seeds
+check "collect prints the repeats" grep -q "^Repeats over seeds" out.txt
+check "a repeat row: lr 0.1, random_10, dmm, 2 seeds" grep -qE "^0\.1 +random_10 +dmm +2 " out.txt
+check "seeds.csv: mean, sd and range over the seeds, from collected.csv" /usr/bin/python3 <<'PY'
+import csv, statistics as st
+rows = list(csv.DictReader(open("seeds/collected.csv")))
+reps = list(csv.DictReader(open("seeds/seeds.csv")))
+assert len(reps) == 2 * 2 * 4, len(reps)  # lr x forget sets x (floor, none, ga, dmm)
+for r in reps:
+    v = [float(x["klom_forget_p95"]) for x in rows if x["unlearn.ga.lr"] == r["unlearn.ga.lr"]
+         and x["forget"] == r["forget"] and x["method"] == r["method"]]
+    assert r["seeds"] == "2" and len(v) == 2, (r, v)
+    assert abs(float(r["klom_forget_p95_mean"]) - st.mean(v)) < 1e-12
+    assert abs(float(r["klom_forget_p95_sd"]) - st.stdev(v)) < 1e-12
+    assert float(r["klom_forget_p95_min"]) == min(v) and float(r["klom_forget_p95_max"]) == max(v)
+PY
+check "a study without seeds has no repeats" sh -c '! "$A2D" study collect four | grep -q "^Repeats over seeds"'
+
 # ---- shared stages: a case started from the shared study file ends as one run alone ----
 study_deck "unlearn.ga.lr = 0.01 | 0.1" > decks/lr.ini
 expect_ok "expand an unlearning sweep" "$A2D" study expand decks/lr.ini --out lr

@@ -16,6 +16,7 @@
 #include "a2d/attribution.h"
 #include "a2d/parallel.h"
 #include "check.h"
+#include "datamodel_file.h"
 
 enum { N = 9, TRAIN = 5, VAL = 2, C = 3, ROWS = (TRAIN + VAL) * C };
 
@@ -26,34 +27,12 @@ static double theta(int r, int j) {
 
 /* Write the CSR /datamodel and the attributes and masks it is read with (collective). */
 static void write_datamodel(a2d_store *st, int rank) {
-  int64_t indptr[ROWS + 1], nnz = 0;
-  int32_t indices[ROWS * N];
-  float values[ROWS * N];
-  double intercept[ROWS];
+  double dense[ROWS * N], intercept[ROWS];
   for (int r = 0; r < ROWS; r++) {
-    indptr[r] = nnz;
-    for (int j = 0; j < N; j++)
-      if (theta(r, j) != 0) indices[nnz] = j, values[nnz++] = (float)theta(r, j);
+    for (int j = 0; j < N; j++) dense[r * N + j] = theta(r, j);
     intercept[r] = r / 4.0;
   }
-  indptr[ROWS] = nnz;
-  int64_t np1 = ROWS + 1, rows = ROWS, dims[2] = {4, N};
-  uint8_t masks[4 * N] = {0};
-  CHECK_OK(a2d_store_create(st, "/datamodel/indptr", A2D_I64, 1, &np1, NULL, 0));
-  CHECK_OK(a2d_store_write_rows(st, "/datamodel/indptr", A2D_I64, 0, rank ? 0 : np1, indptr));
-  CHECK_OK(a2d_store_create(st, "/datamodel/indices", A2D_I32, 1, &nnz, NULL, 0));
-  CHECK_OK(a2d_store_write_rows(st, "/datamodel/indices", A2D_I32, 0, rank ? 0 : nnz, indices));
-  CHECK_OK(a2d_store_create(st, "/datamodel/values", A2D_F32, 1, &nnz, NULL, 0));
-  CHECK_OK(a2d_store_write_rows(st, "/datamodel/values", A2D_F32, 0, rank ? 0 : nnz, values));
-  CHECK_OK(a2d_store_create(st, "/datamodel/intercept", A2D_F64, 1, &rows, NULL, 0));
-  CHECK_OK(
-      a2d_store_write_rows(st, "/datamodel/intercept", A2D_F64, 0, rank ? 0 : rows, intercept));
-  CHECK_OK(a2d_store_create(st, "/ensemble/masks", A2D_U8, 2, dims, NULL, 0));
-  CHECK_OK(a2d_store_write_rows(st, "/ensemble/masks", A2D_U8, 0, rank ? 0 : 4, masks));
-  CHECK_OK(a2d_store_set_int(st, "/datamodel", "rows_per_target", C));
-  CHECK_OK(a2d_store_set_int(st, "/datamodel", "targets_train", TRAIN));
-  CHECK_OK(a2d_store_set_int(st, "/datamodel", "targets_val", VAL));
-  CHECK_OK(a2d_store_set_int(st, "/datamodel", "nnz", nnz));
+  write_datamodel_file(st, rank, dense, intercept, ROWS, N, C, TRAIN, VAL);
 }
 
 static void test_predictions(a2d_context *ctx) {

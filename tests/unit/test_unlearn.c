@@ -5,26 +5,34 @@
  * gd with an empty forget set keeps accuracy; ascent_descent and scrub move
  * the forget set's outputs while the retain set keeps its accuracy; om taught
  * by an oracle drives the margins towards the oracle's, in logit and margin
- * form; dmm follows its targets; dm_direct passes them through; every method
- * is deterministic.  Ranks: 1.  Reference: the inequalities below.
+ * form; dmm follows the targets that stage unlearn's own code
+ * (a2d/dm_targets.h) builds from a hand-made datamodel, in both forms;
+ * dm_direct passes its targets through; every method is deterministic.
+ * Ranks: 1.  Reference: the inequalities below.
  */
 #include <math.h>
+#include <mpi.h>
+#include <petscsys.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "a2d/attribution.h"
 #include "a2d/data.h"
+#include "a2d/dm_targets.h"
 #include "a2d/finetune.h"
 #include "a2d/train.h"
 #include "a2d/unlearn.h"
 #include "check.h"
+#include "datamodel_file.h"
 
 enum { N = 400, D = 10, C = 3, NF = 20 };
 
 /* The shared problem: data, a base model trained on all of it, a teacher on the retain set. */
 static a2d_dataset ds;
 static a2d_model model;
-static float *base, *teacher, *base_logits, *teacher_logits, *teacher_margins;
+static float *base, *teacher, *base_logits, *base_margins, *teacher_logits, *teacher_margins;
 static int64_t forget[NF], retain[N - NF];
 static a2d_deck *deck;
 
@@ -212,14 +220,85 @@ static void test_matching(void) {
   after_f = margin_gap(params, teacher_margins, forget, NF);
   printf("om (margins): forget margin gap %.4f -> %.4f\n", before_f, after_f);
   CHECK(after_f < 0.5 * before_f);
-  /* dmm with the teacher's logits as its "predicted" targets behaves like om. */
-  p = problem(NF);
-  p.target_logits = teacher_logits;
-  run("dmm", &p, params);
-  after_f = margin_gap(params, teacher_margins, forget, NF);
-  printf("dmm: forget margin gap %.4f -> %.4f\n", before_f, after_f);
-  CHECK(after_f < 0.5 * before_f);
   free(params);
+}
+
+/*
+ * dmm on the targets stage unlearn builds (a2d_dm_predict, a2d_dm_targets)
+ * from a hand-made margin datamodel stored like stage fit's: target t's
+ * coefficients on the forget points sum to base - teacher margin, so the
+ * anchored target is the teacher's margin, and dmm must move the forget
+ * margins most of the way there.  A sign slip in the prediction or the
+ * target sends it the other way.  Each target also has 0.25 on one retain
+ * point and intercept 0.5, which only the direct form sees.
+ */
+static void test_dmm_stage_targets(void) {
+  enum { NV = 6 };
+  const int64_t rows = N + NV;
+  double *theta = calloc((size_t)(rows * N), sizeof *theta), *b = calloc(rows, sizeof *b);
+  float *params = calloc(model.nparams, sizeof *params), *tm = calloc(N, sizeof *tm);
+  float base_val[NV] = {1, -1, 2, -2, 3, -3}, tmv[NV];
+  int32_t y_val[NV] = {0, 1, 2, 0, 1, 2};
+  for (int64_t t = 0; t < N; t++) {
+    for (int f = 0; f < NF; f++)
+      theta[t * N + forget[f]] = ((double)base_margins[t] - teacher_margins[t]) / NF;
+    theta[t * N + retain[t % (N - NF)]] = 0.25;
+  }
+  for (int64_t r = 0; r < rows; r++) b[r] = 0.5;
+  a2d_context ctx = {.comm = MPI_COMM_WORLD, .rank = 0, .size = 1};
+  unlink("dm_targets.h5");
+  CHECK_OK(a2d_store_open(ctx.comm, "dm_targets.h5", &ctx.store));
+  if (!ctx.store) return;
+  write_datamodel_file(ctx.store, 0, theta, b, rows, N, 1, N, NV);
+  a2d_attribution A = {0};
+  a2d_dm_prediction pred = {0};
+  CHECK_OK(a2d_attribution_load(&ctx, &A));
+  CHECK_OK(a2d_dm_predict(ctx.comm, &A, NULL, 0, 0, forget, NF, &pred, NULL));
+  if (pred.shift) {
+    const a2d_dm_outputs outs = {.n = N,
+                                 .n_val = NV,
+                                 .classes = C,
+                                 .per_target = 1,
+                                 .y = ds.y,
+                                 .y_val = y_val,
+                                 .margins = base_margins,
+                                 .margins_val = base_val};
+    a2d_dm_outputs targets = {.margins = tm, .margins_val = tmv};
+
+    /* anchored: the teacher's margins on the training points, the base's on validation */
+    a2d_dm_targets(&pred, A2D_DM_ANCHORED, &outs, &targets);
+    double worst = 0;
+    for (int64_t t = 0; t < N; t++) worst = fmax(worst, fabs(tm[t] - teacher_margins[t]));
+    CHECK(worst < 1e-4);
+    CHECK(!memcmp(tmv, base_val, sizeof tmv));
+    a2d_unlearn_problem p = problem(NF);
+    p.teacher_logits = NULL;
+    p.target_logits = NULL;
+    p.target_margins = tm;
+    p.target_margins_val = tmv;
+    p.n_val = NV;
+    p.y_val = y_val;
+    run("dmm", &p, params);
+    double before = margin_gap(base, teacher_margins, forget, NF);
+    double after = margin_gap(params, teacher_margins, forget, NF);
+    printf("dmm on stage-built targets: forget margin gap %.4f -> %.4f (targets within %.1e)\n",
+           before, after, worst);
+    CHECK(after < 0.5 * before);
+
+    /* direct: theta . 1[R] + b = 0.25 + 0.5 for every training target, b on validation */
+    a2d_dm_targets(&pred, A2D_DM_DIRECT, &outs, &targets);
+    int exact = 1;
+    for (int64_t t = 0; t < N; t++) exact &= tm[t] == 0.75f;
+    for (int t = 0; t < NV; t++) exact &= tmv[t] == 0.5f;
+    CHECK(exact);
+  }
+  a2d_dm_prediction_free(&pred);
+  a2d_attribution_destroy(&A);
+  CHECK_OK(a2d_store_close(&ctx.store));
+  free(theta);
+  free(b);
+  free(params);
+  free(tm);
 }
 
 static void test_dm_direct(void) {
@@ -250,7 +329,9 @@ static void test_deterministic(void) {
   free(b);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv); /* the datamodel's PETSc matrix, for test_dmm_stage_targets */
+  PetscInitializeNoArguments();
   /* ---- the shared problem ---- */
   CHECK_OK(a2d_synthetic_generate(11, N, D, C, 0.8, &ds));
   int64_t hidden[1] = {32};
@@ -278,10 +359,10 @@ int main(void) {
   base_logits = calloc(N * C, sizeof *base_logits);
   teacher_logits = calloc(N * C, sizeof *teacher_logits);
   teacher_margins = calloc(N, sizeof *teacher_margins);
-  float *margins = calloc(N, sizeof *margins);
+  base_margins = calloc(N, sizeof *base_margins);
   train(base, NULL, N, 1);
   train(teacher, retain, N - NF, 2);
-  outputs(base, base_logits, margins);
+  outputs(base, base_logits, base_margins);
   outputs(teacher, teacher_logits, teacher_margins);
 
   /* ---- the methods ---- */
@@ -291,6 +372,7 @@ int main(void) {
   test_forgets("ascent_descent");
   test_forgets("scrub");
   test_matching();
+  test_dmm_stage_targets();
   test_dm_direct();
   test_deterministic();
 
@@ -299,8 +381,11 @@ int main(void) {
   free(base_logits);
   free(teacher_logits);
   free(teacher_margins);
-  free(margins);
+  free(base_margins);
   a2d_dataset_free(&ds);
   a2d_deck_free(&deck);
-  return check_summary("test_unlearn");
+  int rc = check_summary("test_unlearn");
+  PetscFinalize();
+  MPI_Finalize();
+  return rc;
 }
