@@ -179,15 +179,17 @@ void a2d_verdict_print_differences(FILE *out, const a2d_summary_table *t, const 
 
 void a2d_verdict_print_cost(FILE *out, const a2d_summary_table *t, const a2d_verdict *v,
                             int markdown) {
+  char seconds[64] = "an unknown number of"; /* NaN: stages run by an a2d that did not time them */
+  if (!isnan(v->setup_seconds)) snprintf(seconds, sizeof seconds, "%.4g", v->setup_seconds);
   fprintf(out, markdown ? "\n## Cost\n\n" : "\nCost, in retrains of each forget set:\n");
   fprintf(out,
           "%sPer request: cost (the method's own examples) and prep (om's teacher, a retrain "
           "per request). Setup, paid once for every request: the ensemble behind the datamodels "
-          "(dmm, dm_direct), %.4g examples, and with the fit %.4g core-seconds. Break-even: the "
+          "(dmm, dm_direct), %.4g examples, and with the fit %s core-seconds. Break-even: the "
           "requests after which setup plus per-request cost undercuts one retrain per request. "
           "It assumes the datamodels stay valid across requests (the ensemble and the fit are "
           "not redone after a deletion).\n",
-          markdown ? "" : "  ", v->setup_examples, v->setup_seconds);
+          markdown ? "" : "  ", v->setup_examples, seconds);
   if (markdown)
     fprintf(out,
             "\n| forget set | method | cost | prep | setup | break-even | time cost | "

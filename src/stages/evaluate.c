@@ -362,49 +362,68 @@ typedef struct setup_cost {
 
 /*
  * The sums of a subset-model group's examples and of the wall times in
- * `timing` (0 when the group does not exist).
+ * `timing` (0 when the group does not exist).  A group written before a2d
+ * recorded them: examples from its masks (epochs x subset size, exact) and
+ * seconds unknown (NaN), said in the log.
  */
-static a2d_err subset_cost(a2d_store *store, const char *group, const char *timing,
+static a2d_err subset_cost(a2d_store *store, const char *group, const char *timing, int64_t epochs,
                            double *examples, double *seconds, int64_t *models) {
   char path[256];
-  int exists, rank;
+  int exists, rank, timed, counted;
   int64_t dims[8];
+  uint8_t *masks = NULL;
   *examples = *seconds = 0;
   *models = 0;
   snprintf(path, sizeof path, "%s/masks", group);
   A2D_CHECK(a2d_store_exists(store, path, &exists));
   if (!exists) return A2D_OK;
-  snprintf(path, sizeof path, "%s/seconds", timing);
-  A2D_CHECK(a2d_store_exists(store, path, &exists));
-  if (!exists)
-    return A2D_ERROR(A2D_ERR_STATE,
-                     "%s: %s has no per-model cost (%s): it was written by an older a2d; rerun "
-                     "its stage with --force",
-                     a2d_store_path(store), group, path);
   A2D_CHECK(a2d_store_shape(store, path, &rank, dims));
   *models = dims[0];
-  A2D_CHECK(read_sum(store, group, "examples", 1, dims[0], examples));
-  A2D_CHECK(read_sum(store, timing, "seconds", 0, dims[0], seconds));
+  snprintf(path, sizeof path, "%s/examples", group);
+  A2D_CHECK(a2d_store_exists(store, path, &counted));
+  snprintf(path, sizeof path, "%s/seconds", timing);
+  A2D_CHECK(a2d_store_exists(store, path, &timed));
+  if (counted) {
+    A2D_CHECK(read_sum(store, group, "examples", 1, *models, examples));
+  } else {
+    A2D_CHECK(A2D_CALLOC(masks, dims[0] * dims[1] + 1));
+    snprintf(path, sizeof path, "%s/masks", group);
+    a2d_err err = a2d_store_read_rows(store, path, A2D_U8, 0, dims[0], masks);
+    for (int64_t i = 0; !err && i < dims[0] * dims[1]; i++) *examples += masks[i];
+    free(masks);
+    A2D_CHECK(err);
+    *examples *= (double)epochs;
+  }
+  if (timed) {
+    A2D_CHECK(read_sum(store, timing, "seconds", 0, *models, seconds));
+  } else {
+    *seconds = NAN;
+    a2d_log(
+        "evaluate: %s predates per-model timing: its cost in time is unknown (rerun its stage "
+        "with --force to measure it)",
+        group);
+  }
   return A2D_OK;
 }
 
-static a2d_err read_setup_cost(a2d_store *store, setup_cost *c) {
+static a2d_err read_setup_cost(a2d_store *store, int64_t epochs, setup_cost *c) {
   int64_t models;
   int present = 0, exists;
   double fit = 0;
   memset(c, 0, sizeof *c);
-  A2D_CHECK(subset_cost(store, "/ensemble", "/stages/ensemble/models", &c->examples, &c->seconds,
-                        &models));
-  A2D_CHECK(subset_cost(store, "/datamodel/lds", "/stages/fit/lds_models", &c->lds_examples,
+  A2D_CHECK(subset_cost(store, "/ensemble", "/stages/ensemble/models", epochs, &c->examples,
+                        &c->seconds, &models));
+  A2D_CHECK(subset_cost(store, "/datamodel/lds", "/stages/fit/lds_models", epochs, &c->lds_examples,
                         &c->lds_seconds, &c->lds_models));
   A2D_CHECK(a2d_store_exists(store, "/datamodel/indptr", &exists));
   if (exists)
     A2D_CHECK(a2d_store_get_real(store, "/stages/fit", "regression_seconds", &fit, &present));
-  if (exists && !present)
-    return A2D_ERROR(A2D_ERR_STATE,
-                     "%s: /stages/fit has no regression_seconds: the datamodels were fitted by an "
-                     "older a2d; rerun stage fit with --force",
-                     a2d_store_path(store));
+  if (exists && !present) {
+    fit = NAN;
+    a2d_log(
+        "evaluate: /datamodel predates the fit's timing: its cost in time is unknown (rerun "
+        "stage fit with --force to measure it)");
+  }
   c->seconds += fit;
   return A2D_OK;
 }
@@ -613,7 +632,9 @@ a2d_err a2d_stage_evaluate(a2d_context *ctx) {
   const int64_t n = dims[0];
   A2D_TRY(a2d_store_shape(ctx->store, "/data/val/y", &rank, dims));
   const int64_t nv = dims[0];
-  A2D_TRY(read_setup_cost(ctx->store, &cfg.setup));
+  int64_t epochs;
+  A2D_TRY(a2d_deck_int(ctx->deck, "train", "epochs", &epochs));
+  A2D_TRY(read_setup_cost(ctx->store, epochs, &cfg.setup));
   A2D_TRY(a2d_store_delete(ctx->store, "/eval"));
   a2d_log(
       "evaluate: KLoM of %d methods against %lld oracles on %d forget sets; %s; %lld "

@@ -142,6 +142,23 @@ for fs in ("rand", "cls"):
 print("largest difference from numpy:", worst, "; largest change from the a2d form:", differ)
 sys.exit(0 if worst < 1e-9 and differ > 0 else 1)
 PY
+# A study file from before the cost was recorded: the ensemble's examples come from its masks
+# (exact), its time is unknown (NaN), and the log says so.
+cp two.h5 old.h5
+sed 's/^path = two.h5$/path = old.h5/' two.ini > old.ini
+check "strip the recorded cost from a copy" /usr/bin/python3 -c 'import h5py
+f = h5py.File("old.h5", "r+"); del f["ensemble/examples"]; del f["stages/ensemble/models"]
+del f["stages/fit"].attrs["regression_seconds"]'
+expect_ok "evaluate a study file without recorded cost" np 2 "$A2D" evaluate old.ini --force
+check "the log says the time is unknown" grep -q "evaluate: /ensemble predates per-model timing" out.txt
+check "setup cost from the masks, time unknown" /usr/bin/python3 - <<'PY'
+import h5py, numpy as np, sys
+a, b = h5py.File("two.h5", "r")["eval/summary"][()], h5py.File("old.h5", "r")["eval/summary"][()]
+d = a["method"] == b"dmm"
+ok = np.array_equal(a["setup_cost"], b["setup_cost"]) and np.all(a["setup_cost"][d] > 0)
+ok &= bool(np.all(np.isnan(b["setup_time_cost"][d]))) and bool(np.all(np.isfinite(a["setup_time_cost"][d])))
+sys.exit(0 if ok else 1)
+PY
 expect_ok "a2d report" "$A2D" report two.ini
 check "report prints the table" grep -q "^rand  *noise_floor" out.txt
 check "report prints every method" grep -q "^cls  *dmm  " out.txt
