@@ -33,8 +33,9 @@ enum {
   A2D_STREAM_ORACLE_ORDER = 17,
   A2D_STREAM_TEACHER_INIT = 18, /* OM teacher of base model k: a2d_rng_key(forget, k) */
   A2D_STREAM_TEACHER_ORDER = 19,
-  A2D_STREAM_EVAL_RETAIN = 20,   /* the retain points evaluated: a2d_rng_key(forget, 0) */
-  A2D_STREAM_EVAL_BOOTSTRAP = 21 /* bootstrap resample b of a forget set: a2d_rng_key(forget, b) */
+  A2D_STREAM_EVAL_RETAIN = 20,    /* the retain points evaluated: a2d_rng_key(forget, 0) */
+  A2D_STREAM_EVAL_BOOTSTRAP = 21, /* bootstrap resample b of a forget set: a2d_rng_key(forget, b) */
+  A2D_STREAM_TUNE_CONFIG = 22     /* tuning configuration c of a method: a2d_rng_key(method, c) */
 };
 
 typedef struct a2d_rng {
