@@ -44,6 +44,24 @@ static void csv_field(char *buf, size_t size, const char *text) {
 }
 
 /*
+ * The swept values (or, for the header line, names) of a manifest line other
+ * than seeds: padded to `width` as a table lead, and as CSV fields.
+ */
+static void other_than_seeds(const manifest_line *m, int nkeys, const int *is_seed,
+                             const int *width, char *table, size_t table_size, char *csv,
+                             size_t csv_size) {
+  size_t len = 0;
+  table[0] = csv[0] = '\0';
+  for (int k = 0; k < nkeys; k++) {
+    if (is_seed[k]) continue;
+    if (len < table_size)
+      len +=
+          (size_t)snprintf(table + len, table_size - len, "%-*s ", width[k + 1], m->fields[k + 3]);
+    csv_field(csv, csv_size, m->fields[k + 3]);
+  }
+}
+
+/*
  * Read one case's summary into `table`; on a missing, unreadable or
  * unevaluated study file, write the reason into `why` and return 0.
  */
@@ -165,14 +183,8 @@ a2d_err a2d_study_collect(const char *folder, FILE *out) {
         snprintf(cell, sizeof cell, "%s", m.fields[k + 3]);
         len += (size_t)snprintf(row_lead + len, sizeof row_lead - len, "%-*s ", width[k + 1], cell);
       }
-      char group[16384] = "", csv_group[16384] = "";
-      for (int k = 0, glen = 0; k < nkeys; k++) {
-        if (is_seed[k]) continue;
-        glen += snprintf(group + glen, sizeof group - (size_t)glen, "%-*s ", width[k + 1],
-                         m.fields[k + 3]);
-        if (glen >= (int)sizeof group) glen = (int)sizeof group - 1;
-        csv_field(csv_group, sizeof csv_group, m.fields[k + 3]);
-      }
+      char group[16384], csv_group[16384];
+      other_than_seeds(&m, nkeys, is_seed, width, group, sizeof group, csv_group, sizeof csv_group);
       for (int64_t r = 0; r < one.nrows; r++) {
         if (all.nrows + 1 > cap_leads) {
           const size_t cap = (size_t)(cap_leads * 2 + 64);
@@ -209,14 +221,9 @@ a2d_err a2d_study_collect(const char *folder, FILE *out) {
 
   /* ---- repeats over seeds ---- */
   if (nseeds && all.nrows) {
-    char header[16384] = "", csv_header[16384] = "", seeds_path[PATH_MAX];
-    for (int k = 0, hlen = 0; k < nkeys; k++) {
-      if (is_seed[k]) continue;
-      hlen += snprintf(header + hlen, sizeof header - (size_t)hlen, "%-*s ", width[k + 1],
-                       head.fields[k + 3]);
-      if (hlen >= (int)sizeof header) hlen = (int)sizeof header - 1;
-      csv_field(csv_header, sizeof csv_header, head.fields[k + 3]);
-    }
+    char header[16384], csv_header[16384], seeds_path[PATH_MAX];
+    other_than_seeds(&head, nkeys, is_seed, width, header, sizeof header, csv_header,
+                     sizeof csv_header);
     snprintf(seeds_path, sizeof seeds_path, "%s/seeds.csv", folder);
     FILE *seeds = fopen(seeds_path, "w");
     if (!seeds) A2D_FAIL(A2D_ERR_IO, "%s: cannot write: %s", seeds_path, strerror(errno));
