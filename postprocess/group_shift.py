@@ -12,7 +12,7 @@ set, as the RMSE over the forget points (and the mean shift):
   sparse   -theta . 1[F], the LASSO datamodels alone
   soft     plus the group term soft-thresholded at 2 standard errors on every row
   pooled   plus the group term with the forget rows pooled (empirical Bayes,
-           [unlearn] group_pool; the other rows soft-thresholded)
+           [unlearn.dmm] group_pool; the other rows soft-thresholded)
   raw      plus the unthresholded group term
 and `scale`, the least-squares factor on the raw group term that best fits the
 observed shift (1 = the ensemble's linear extrapolation is right on average).

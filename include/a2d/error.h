@@ -37,7 +37,8 @@ typedef enum a2d_status {
   A2D_ERR_DATA = 3,     /* malformed data file, index list or study content */
   A2D_ERR_IO = 4,       /* a file cannot be opened, read or written */
   A2D_ERR_STATE = 5,    /* the study file conflicts with the deck or stage order */
-  A2D_ERR_MEM = 6       /* out of memory */
+  A2D_ERR_MEM = 6,      /* out of memory */
+  A2D_ERR_DIVERGED = 7  /* a fine-tune diverged (its loss is not finite): lower its lr */
 } a2d_status;
 
 typedef int a2d_err;

@@ -38,8 +38,8 @@ typedef enum a2d_klom_form {
  * KLoM of one example from nu unlearned margins u[0], u[su], u[2 su], ...
  * and no oracle margins o[0], o[so], ... (strides let a column of a models x
  * points matrix be passed directly), in the given form.  NaN when either
- * sample is empty, and in the benchmark form when every unlearned sample sat
- * at the top edge (as scipy gives).
+ * sample is empty or holds a NaN (a diverged model, stage unlearn), and in the benchmark form when
+ * every unlearned sample sat at the top edge (as scipy gives).
  */
 double a2d_klom(const float *u, int64_t nu, int64_t su, const float *o, int64_t no, int64_t so,
                 a2d_klom_form form);

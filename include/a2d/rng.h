@@ -35,7 +35,10 @@ enum {
   A2D_STREAM_TEACHER_ORDER = 19,
   A2D_STREAM_EVAL_RETAIN = 20,    /* the retain points evaluated: a2d_rng_key(forget, 0) */
   A2D_STREAM_EVAL_BOOTSTRAP = 21, /* bootstrap resample b of a forget set: a2d_rng_key(forget, b) */
-  A2D_STREAM_TUNE_CONFIG = 22     /* tuning configuration c of a method: a2d_rng_key(method, c) */
+  A2D_STREAM_TUNE_CONFIG = 22,    /* tuning configuration c of a method: a2d_rng_key(method, c) */
+  A2D_STREAM_TUNE_ORACLE_INIT = 23, /* oracle j of a tuning set: a2d_rng_key(twin, j) */
+  A2D_STREAM_TUNE_ORACLE_ORDER = 24,
+  A2D_STREAM_TUNE_RETAIN = 25 /* the retain points of a tuning set's criterion */
 };
 
 typedef struct a2d_rng {

@@ -78,6 +78,8 @@ a2d_err a2d_stage_fit(a2d_context *ctx);
 a2d_err a2d_stage_forget(a2d_context *ctx);
 a2d_err a2d_stage_forget_check(const a2d_deck *deck);
 a2d_err a2d_stage_forget_fingerprint(const a2d_deck *deck, char **text);
+a2d_err a2d_stage_tune(a2d_context *ctx);
+a2d_err a2d_stage_tune_check(const a2d_deck *deck);
 a2d_err a2d_stage_unlearn_check(const a2d_deck *deck);
 a2d_err a2d_stage_unlearn(a2d_context *ctx);
 a2d_err a2d_stage_oracle(a2d_context *ctx);

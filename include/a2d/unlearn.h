@@ -37,6 +37,12 @@ enum {
   A2D_UNLEARN_OUTPUTS_ONLY = 8     /* gives margins, not a model */
 };
 
+/*
+ * An unlearned model with a margin beyond this (or not finite) diverged,
+ * even if its loss stayed finite: ten times KLoM's clip (a2d/klom.h).
+ */
+#define A2D_UNLEARN_BLOWN_UP 1000.0
+
 typedef struct a2d_unlearn_problem {
   const a2d_model *model;
   const a2d_deck *deck;  /* hyperparameters: section [unlearn.<method name>] */

@@ -35,6 +35,7 @@
 #include "a2d/store.h"
 #include "a2d/study.h"
 #include "a2d/summary.h"
+#include "a2d/tuning.h"
 #include "a2d/verdict.h"
 #include "a2d/version.h"
 
@@ -268,13 +269,19 @@ static a2d_err read_run_records(a2d_context *ctx, run_records *r) {
   return A2D_OK;
 }
 
+/* What the report says before the list of methods whose fine-tunes diverged. */
+#define DIVERGED_NOTE                                                                            \
+  "Diverged (a margin beyond +-1000 or not finite: KLoM would mistake such a model for a close " \
+  "match, so the method's KLoM on that set is NaN, not computed over the others):"
+
 /*
  * report.md and summary.csv of a summary table into the folder `dir` (created
  * if missing); klom names KLoM's form (NULL: a study file from before the key).
  */
 static a2d_err write_report_files(const a2d_context *ctx, const char *path, const char *dir,
                                   const a2d_summary_table *table, const a2d_verdict *verdict,
-                                  const char *klom, const run_records *runs) {
+                                  const a2d_tuning *tuning, const char *klom,
+                                  const run_records *runs) {
   char md[4200], csv[4200];
   a2d_err err = A2D_OK;
   snprintf(md, sizeof md, "%s/report.md", dir);
@@ -306,8 +313,10 @@ static a2d_err write_report_files(const a2d_context *ctx, const char *path, cons
     a2d_summary_print_markdown(f, table);
     if (verdict->matching[0])
       fprintf(f, "\nMatched quantities ([unlearn.METHOD] match): %s.\n", verdict->matching);
+    if (verdict->diverged[0]) fprintf(f, "\n%s %s.\n", DIVERGED_NOTE, verdict->diverged);
     a2d_verdict_print_differences(f, table, verdict, 1);
     a2d_verdict_print_cost(f, table, verdict, 1);
+    a2d_tuning_print(f, tuning, 1);
     fprintf(f,
             "\n## Where each stage ran\n\nOne row per run of a stage: its start, and each "
             "resume after a kill. Results are the same bits on any rank count and after any "
@@ -333,6 +342,7 @@ static a2d_err write_report_files(const a2d_context *ctx, const char *path, cons
 static a2d_err command_report(a2d_context *ctx) {
   a2d_summary_table table = {0};
   a2d_verdict verdict = {0};
+  a2d_tuning tuning = {0};
   run_records runs = {0};
   char dir[4096], state[32], *klom = NULL;
   const char *path;
@@ -347,6 +357,7 @@ static a2d_err command_report(a2d_context *ctx) {
                                              path, state)));
   A2D_TRY(a2d_summary_read(ctx->store, &table));
   A2D_TRY(a2d_verdict_read(ctx->store, &table, &verdict));
+  A2D_TRY(a2d_tuning_read(ctx->store, &tuning));
   A2D_TRY(read_run_records(ctx, &runs));
   A2D_TRY(a2d_store_get_string(ctx->store, "/eval", "klom", &klom));
   snprintf(dir, sizeof dir, "%s", path);
@@ -357,13 +368,16 @@ static a2d_err command_report(a2d_context *ctx) {
     a2d_summary_print(stdout, &table);
     if (verdict.matching[0])
       printf("\nMatched quantities ([unlearn.METHOD] match): %s.\n", verdict.matching);
+    if (verdict.diverged[0]) printf("\n%s %s.\n", DIVERGED_NOTE, verdict.diverged);
     a2d_verdict_print_differences(stdout, &table, &verdict, 0);
     a2d_verdict_print_cost(stdout, &table, &verdict, 0);
-    err = write_report_files(ctx, path, dir, &table, &verdict, klom, &runs);
+    a2d_tuning_print(stdout, &tuning, 0);
+    err = write_report_files(ctx, path, dir, &table, &verdict, &tuning, klom, &runs);
   }
 cleanup:
   a2d_summary_free(&table);
   a2d_verdict_free(&verdict);
+  a2d_tuning_free(&tuning);
   free_run_records(&runs);
   free(klom);
   A2D_CHECK(a2d_agree(ctx->comm, err));

@@ -165,26 +165,29 @@ static const a2d_key_spec forget_named =
 /* [unlearn]: which methods stage unlearn runs. */
 static const a2d_key_spec unlearn_keys[] = {
     LIST("methods", A2D_KEY_ENUM, "none, ga, gd, ascent_descent, scrub, om, dm_direct, dmm", NULL,
-         "none|ga|gd|ascent_descent|scrub|om|dm_direct|dmm|newton", "unlearn",
+         "none|ga|gd|ascent_descent|scrub|om|dm_direct|dmm|newton", "tune,unlearn",
          "Unlearning methods to run for every forget set and base model (newton: logreg only); "
          "each method's settings are in its [unlearn.<method>] section."),
-    KEY("seed", A2D_KEY_INT, "4", "[0, inf)", NULL, "unlearn",
+    KEY("seed", A2D_KEY_INT, "4", "[0, inf)", NULL, "tune,unlearn",
         "Seed of the methods' data order and retain samples, and of the OM teachers."),
     KEY("chunk", A2D_KEY_INT, "4", "[1, inf)", NULL, NULL,
         "Tasks per rank between checkpoints: a killed run resumes after the last finished "
         "round. Results do not depend on it."),
-    KEY("group_term", A2D_KEY_BOOL, "true", NULL, NULL, "unlearn",
-        "dmm and dm_direct: add each forget set's group term to the datamodels' predictions "
-        "(the ensemble's response to the number of forget points in a subset, beyond the sparse "
-        "coefficients; docs/algorithms.md)."),
-    KEY("group_threshold", A2D_KEY_REAL, "2", "[0, inf)", NULL, "unlearn",
-        "The group term's slope is soft-thresholded at this many standard errors: only effects "
-        "the ensemble resolves are added (on every row, or on the rows of non-forget points "
-        "when group_pool is on)."),
-    KEY("group_pool", A2D_KEY_BOOL, "true", NULL, NULL, "unlearn",
-        "The forget points' own rows share strength: their slopes are shrunk towards the forget "
-        "set's mean slope (empirical Bayes) instead of towards zero."),
     END};
+
+/* The group term's keys of the methods that use datamodels (dmm, dm_direct). */
+#define GROUP_KEYS                                                                                 \
+  KEY("group_term", A2D_KEY_BOOL, "true", NULL, NULL, "tune,unlearn",                              \
+      "Add the forget set's group term to the datamodels' predictions (the ensemble's response "   \
+      "to the number of forget points in a subset, beyond the sparse coefficients; "               \
+      "docs/algorithms.md)."),                                                                     \
+      KEY("group_threshold", A2D_KEY_REAL, "2", "[0, inf)", NULL, "tune,unlearn",                  \
+          "The group term's slope is soft-thresholded at this many standard errors: only effects " \
+          "the ensemble resolves are added (on every row, or on the rows of non-forget points "    \
+          "when group_pool is on)."),                                                              \
+      KEY("group_pool", A2D_KEY_BOOL, "true", NULL, NULL, "tune,unlearn",                          \
+          "The forget points' own rows share strength: their slopes are shrunk towards the "       \
+          "forget set's mean slope (empirical Bayes) instead of towards zero.")
 
 /* The optimiser keys every fine-tuning method has, with that method's defaults. */
 #define FINETUNE_KEYS(stage, opt, lr, decay, epochs, batch)                                      \
@@ -200,64 +203,65 @@ static const a2d_key_spec unlearn_keys[] = {
           "L2 weight decay added to the gradient (both optimizers, as torch does).")
 
 static const a2d_key_spec unlearn_ga_keys[] = {
-    FINETUNE_KEYS("unlearn", "sgd", "0.01", "1", "2", "64"), END};
+    FINETUNE_KEYS("tune,unlearn", "sgd", "0.01", "1", "2", "64"), END};
 static const a2d_key_spec unlearn_gd_keys[] = {
-    FINETUNE_KEYS("unlearn", "sgd", "0.01", "1", "1", "128"), END};
+    FINETUNE_KEYS("tune,unlearn", "sgd", "0.01", "1", "1", "128"), END};
 static const a2d_key_spec unlearn_ascent_descent_keys[] = {
-    FINETUNE_KEYS("unlearn", "sgd", "0.01", "1", "1", "128"),
-    KEY("ascent_lr", A2D_KEY_REAL, "0.01", "(0, inf)", NULL, "unlearn",
+    FINETUNE_KEYS("tune,unlearn", "sgd", "0.01", "1", "1", "128"),
+    KEY("ascent_lr", A2D_KEY_REAL, "0.01", "(0, inf)", NULL, "tune,unlearn",
         "Learning rate of the ascent passes on the forget set (decayed like lr)."),
     END};
 static const a2d_key_spec unlearn_scrub_keys[] = {
-    FINETUNE_KEYS("unlearn", "sgd", "0.005", "1", "2", "128"),
-    KEY("max_epochs", A2D_KEY_INT, "1", "[0, inf)", NULL, "unlearn",
+    FINETUNE_KEYS("tune,unlearn", "sgd", "0.005", "1", "2", "128"),
+    KEY("max_epochs", A2D_KEY_INT, "1", "[0, inf)", NULL, "tune,unlearn",
         "Epochs (the first ones) that begin with a max-step: ascent on the KL divergence to the "
         "original model over the forget set."),
-    KEY("alpha", A2D_KEY_REAL, "1", "[0, inf)", NULL, "unlearn",
+    KEY("alpha", A2D_KEY_REAL, "1", "[0, inf)", NULL, "tune,unlearn",
         "Weight of the KL divergence to the original model in the retain-set min-steps."),
-    KEY("gamma", A2D_KEY_REAL, "1", "[0, inf)", NULL, "unlearn",
+    KEY("gamma", A2D_KEY_REAL, "1", "[0, inf)", NULL, "tune,unlearn",
         "Weight of the cross-entropy in the retain-set min-steps."),
-    KEY("temperature", A2D_KEY_REAL, "4", "(0, inf)", NULL, "unlearn",
+    KEY("temperature", A2D_KEY_REAL, "4", "(0, inf)", NULL, "tune,unlearn",
         "Softmax temperature of the KL divergences (scaled by temperature^2)."),
     END};
 static const a2d_key_spec unlearn_om_keys[] = {
-    FINETUNE_KEYS("unlearn", "adam", "0.001", "0.95", "10", "64"),
-    KEY("retain_multiple", A2D_KEY_REAL, "3", "[0, inf)", NULL, "unlearn",
+    FINETUNE_KEYS("tune,unlearn", "adam", "0.001", "0.95", "10", "64"),
+    KEY("retain_multiple", A2D_KEY_REAL, "3", "[0, inf)", NULL, "tune,unlearn",
         "Each epoch matches the forget set plus a fresh random sample of retain points this many "
         "times its size."),
-    KEY("match", A2D_KEY_ENUM, "auto", NULL, "auto|logits|margin", "unlearn",
+    KEY("match", A2D_KEY_ENUM, "auto", NULL, "auto|logits|margin", "tune,unlearn",
         "What is matched with squared error: logits, margin, or auto (logits when the targets "
         "have them)."),
     END};
 static const a2d_key_spec unlearn_dm_direct_keys[] = {
-    KEY("form", A2D_KEY_ENUM, "anchored", NULL, "anchored|direct", "unlearn",
+    KEY("form", A2D_KEY_ENUM, "anchored", NULL, "anchored|direct", "tune,unlearn",
         "Datamodel prediction: anchored (the base model's outputs minus the forget points' "
         "attributions) or direct (theta . 1[retain] + intercept)."),
-    END};
+    GROUP_KEYS, END};
 static const a2d_key_spec unlearn_dmm_keys[] = {
-    FINETUNE_KEYS("unlearn", "adam", "0.001", "0.95", "10", "64"),
-    KEY("retain_multiple", A2D_KEY_REAL, "3", "[0, inf)", NULL, "unlearn",
+    FINETUNE_KEYS("tune,unlearn", "adam", "0.001", "0.95", "10", "64"),
+    KEY("retain_multiple", A2D_KEY_REAL, "3", "[0, inf)", NULL, "tune,unlearn",
         "Each epoch matches the forget set plus a fresh random sample of retain points this many "
         "times its size."),
-    KEY("match", A2D_KEY_ENUM, "auto", NULL, "auto|logits|margin", "unlearn",
+    KEY("match", A2D_KEY_ENUM, "auto", NULL, "auto|logits|margin", "tune,unlearn",
         "What is matched with squared error: logits, margin, or auto (logits with per-class "
         "datamodels, margin with margin datamodels)."),
-    KEY("form", A2D_KEY_ENUM, "anchored", NULL, "anchored|direct", "unlearn",
+    KEY("form", A2D_KEY_ENUM, "anchored", NULL, "anchored|direct", "tune,unlearn",
         "Datamodel targets: anchored (base outputs minus the forget points' attributions) or "
         "direct (theta . 1[retain] + intercept)."),
+    GROUP_KEYS,
     END};
 static const a2d_key_spec unlearn_newton_keys[] = {
-    KEY("gradient", A2D_KEY_ENUM, "difference", NULL, "difference|retain", "unlearn",
+    KEY("gradient", A2D_KEY_ENUM, "difference", NULL, "difference|retain", "tune,unlearn",
         "The step's gradient: difference (grad L_R - grad L_S at the trained model: what removing "
         "the forget points changes; right for a model trained short of the optimum) or retain "
         "(grad L_R: also finishes the training)."),
-    KEY("damping", A2D_KEY_REAL, "0.01", "[0, inf)", NULL, "unlearn",
+    KEY("damping", A2D_KEY_REAL, "0.01", "[0, inf)", NULL, "tune,unlearn",
         "Added to the Hessian's diagonal (Levenberg-Marquardt), beside [train] weight_decay; 0 "
         "gives the exact Newton step, which overshoots from a model trained short of the "
         "optimum (docs/algorithms.md)."),
-    KEY("max_iterations", A2D_KEY_INT, "1000", "[1, inf)", NULL, "unlearn",
+    KEY("max_iterations", A2D_KEY_INT, "1000", "[1, inf)", NULL, "tune,unlearn",
         "Conjugate-gradient iterations at most (PETSc KSP cg); not converging is an error."),
-    KEY("tolerance", A2D_KEY_REAL, "0.001", "(0, 1)", NULL, "unlearn",
+    KEY("tolerance", A2D_KEY_REAL, "0.001", "(0, 1)", NULL, "tune,unlearn",
         "Relative residual at which conjugate gradients stop."),
     END};
 
@@ -275,6 +279,38 @@ static const a2d_key_spec oracle_keys[] = {
         "Oracles per rank between checkpoints. Results do not depend on it."),
     END};
 
+/* [tune]: held-out tuning of the methods' settings on tuning twins of the forget sets. */
+static const a2d_key_spec tune_keys[] = {
+    KEY("configs", A2D_KEY_INT, "0", "[0, inf)", NULL, "tune",
+        "Configurations tried per method, each drawn from the method's [tune.<method>] space "
+        "(a method without a space gets one: the deck's values). Stage unlearn then uses each "
+        "method's best on the reported sets. 0: no tuning, the deck's values are used."),
+    KEY("models", A2D_KEY_INT, "10", "[1, inf)", NULL, "tune",
+        "Base models each configuration unlearns (the first ones of stage train)."),
+    KEY("oracles", A2D_KEY_INT, "20", "[1, inf)", NULL, "tune",
+        "Oracles retrained per tuning set, the reference of the tuning criterion."),
+    KEY("seed", A2D_KEY_INT, "7", "[0, inf)", NULL, "tune",
+        "Seed of the configurations' draws, of the tuning sets' oracles (streams of their own) "
+        "and of their retain samples."),
+    KEY("retain_points", A2D_KEY_INT, "500", "[0, inf)", NULL, "tune",
+        "Retain points of each tuning set whose KLoM enters the criterion (a seeded sample; 0: "
+        "all)."),
+    KEY("chunk", A2D_KEY_INT, "8", "[1, inf)", NULL, NULL,
+        "Tasks per rank between checkpoints. Results do not depend on it."),
+    END};
+static const a2d_key_spec no_keys[] = {END};
+static const a2d_key_spec tune_named =
+    KEY("<forget set>", A2D_KEY_STRING, NULL, NULL, NULL, "tune",
+        "The tuning twin of reported forget set <forget set>, in [forget]'s spec forms. Without "
+        "one, a random set's twin is another draw of the same size, a class set's the next class "
+        "no reported set uses, a cluster set's the unused cluster of the nearest size; a file set "
+        "needs one.");
+static const a2d_key_spec tune_method_named =
+    KEY("<key>", A2D_KEY_STRING, NULL, NULL, NULL, "tune",
+        "A key of [unlearn.<method>] and the space its tuned values are drawn from: "
+        "log:LO:HI (log-uniform; learning rates), lin:LO:HI, int:LO:HI or A | B | C. Each "
+        "drawn value is checked like the key.");
+
 /* [evaluate]: KLoM, accuracy and cost of every method against the oracles. */
 static const a2d_key_spec evaluate_keys[] = {
     KEY("retain_points", A2D_KEY_INT, "1000", "[0, inf)", NULL, "evaluate",
@@ -287,7 +323,7 @@ static const a2d_key_spec evaluate_keys[] = {
         "model, shared by the methods), the oracles and the points with replacement. 95% "
         "percentile intervals on every KLoM95; two methods differ only where the paired "
         "interval of their difference excludes 0. 0: no intervals."),
-    KEY("klom", A2D_KEY_ENUM, "a2d", NULL, "a2d|benchmark", "evaluate",
+    KEY("klom", A2D_KEY_ENUM, "a2d", NULL, "a2d|benchmark", "tune,evaluate",
         "KLoM's form: a2d counts every sample and floors the oracles' histogram without "
         "renormalising it; benchmark is the public KLOM benchmark's numpy form (np.digitize "
         "leaves a sample at the top of the range out; scipy's entropy renormalises the floored "
@@ -341,6 +377,27 @@ const a2d_section_spec a2d_deck_schema[] = {
      unlearn_dmm_keys, NULL, 0},
     {"unlearn.newton", "One Newton step on the retain set's regularised objective (logreg only).",
      unlearn_newton_keys, NULL, 0},
+    {"tune",
+     "Stage `tune`: every method's settings chosen on tuning twins of the forget sets, with "
+     "oracles of their own, by the same criterion and the same number of configurations "
+     "(docs/tuning.md); named entries give a reported set's twin explicitly.",
+     tune_keys, &tune_named, 0},
+    {"tune.ga", "Search space of [unlearn.ga]: `<key> = space` entries.", no_keys,
+     &tune_method_named, 0},
+    {"tune.gd", "Search space of [unlearn.gd]: `<key> = space` entries.", no_keys,
+     &tune_method_named, 0},
+    {"tune.ascent_descent", "Search space of [unlearn.ascent_descent]: `<key> = space` entries.",
+     no_keys, &tune_method_named, 0},
+    {"tune.scrub", "Search space of [unlearn.scrub]: `<key> = space` entries.", no_keys,
+     &tune_method_named, 0},
+    {"tune.om", "Search space of [unlearn.om]: `<key> = space` entries.", no_keys,
+     &tune_method_named, 0},
+    {"tune.dm_direct", "Search space of [unlearn.dm_direct]: `<key> = space` entries.", no_keys,
+     &tune_method_named, 0},
+    {"tune.dmm", "Search space of [unlearn.dmm]: `<key> = space` entries.", no_keys,
+     &tune_method_named, 0},
+    {"tune.newton", "Search space of [unlearn.newton]: `<key> = space` entries.", no_keys,
+     &tune_method_named, 0},
     {"oracle", "Stage `oracle`: the retrained models every method is judged against.", oracle_keys,
      NULL, 0},
     {"evaluate",

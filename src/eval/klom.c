@@ -54,11 +54,13 @@ double a2d_klom(const float *u, int64_t nu, int64_t su, const float *o, int64_t 
   double lo = clip(u[0]), hi = lo;
   for (int64_t i = 0; i < nu; i++) {
     double x = clip(u[i * su]);
+    if (isnan(x)) return NAN; /* a diverged model: no histogram */
     lo = x < lo ? x : lo;
     hi = x > hi ? x : hi;
   }
   for (int64_t i = 0; i < no; i++) {
     double x = clip(o[i * so]);
+    if (isnan(x)) return NAN;
     lo = x < lo ? x : lo;
     hi = x > hi ? x : hi;
   }

@@ -49,6 +49,10 @@ a2d_err a2d_verdict_read(a2d_store *store, const a2d_summary_table *t, a2d_verdi
   A2D_CHECK(a2d_store_get_string(store, "/eval", "matching", &matched));
   snprintf(v->matching, sizeof v->matching, "%s", matched ? matched : "");
   free(matched);
+  char *diverged = NULL;
+  A2D_CHECK(a2d_store_get_string(store, "/eval", "diverged", &diverged));
+  snprintf(v->diverged, sizeof v->diverged, "%s", diverged ? diverged : "");
+  free(diverged);
   A2D_CHECK(A2D_CALLOC(v->sets, t->nrows + 1));
   A2D_CHECK(A2D_CALLOC(v->first, t->nrows + 1));
   A2D_CHECK(A2D_CALLOC(v->end, t->nrows + 1));

@@ -461,7 +461,7 @@ typedef struct eval_config {
 /* Evaluate every method on forget set `name`; its rows appended to the summary. */
 static a2d_err evaluate_forget_set(a2d_context *ctx, const eval_config *cfg, const char *name,
                                    const char **methods, int nmethods, int64_t n, int64_t nv,
-                                   a2d_summary_table *table) {
+                                   a2d_summary_table *table, char *diverged, size_t size) {
   a2d_err err = A2D_OK;
   int64_t *forget = NULL, *retain = NULL, *sample = NULL, nforget = 0, nretain = 0, nsample = 0;
   outputs oracle = {0}, *method = NULL;
@@ -524,6 +524,13 @@ static a2d_err evaluate_forget_set(a2d_context *ctx, const eval_config *cfg, con
       A2D_FAIL(A2D_ERR_STATE, "%s: %s holds %lld models, /unlearn/%s/%s %lld; rerun stage unlearn",
                a2d_store_path(ctx->store), group, (long long)method[m].models, name, methods[0],
                (long long)method[0].models);
+    int64_t blown = 0; /* models stage unlearn found diverged: NaN margins */
+    for (int64_t k = 0; k < method[m].models; k++) blown += isnan(method[m].margins_train[k]);
+    if (blown) {
+      size_t len = strlen(diverged);
+      snprintf(diverged + len, size - len, "%s%s on %s: %lld of %lld models", len ? "; " : "",
+               methods[m], name, (long long)blown, (long long)method[m].models);
+    }
     memset(&row, 0, sizeof row);
     snprintf(row.forget, sizeof row.forget, "%s", name);
     snprintf(row.method, sizeof row.method, "%s", methods[m]);
@@ -606,7 +613,7 @@ static a2d_err matching(a2d_context *ctx, const char **methods, int nmethods, ch
 a2d_err a2d_stage_evaluate(a2d_context *ctx) {
   a2d_err err = A2D_OK;
   a2d_summary_table table = {0};
-  char names[16][64];
+  char names[16][64], diverged[2048] = "";
   const char *methods[16];
   int nmethods, form, nforget = a2d_deck_named_count(ctx->deck, "forget");
   int64_t dims[8];
@@ -649,7 +656,8 @@ a2d_err a2d_stage_evaluate(a2d_context *ctx) {
   for (int f = 0; f < nforget; f++) {
     const char *name, *spec;
     A2D_TRY(a2d_deck_named(ctx->deck, "forget", f, &name, &spec));
-    A2D_TRY(evaluate_forget_set(ctx, &cfg, name, methods, nmethods, n, nv, &table));
+    A2D_TRY(evaluate_forget_set(ctx, &cfg, name, methods, nmethods, n, nv, &table, diverged,
+                                sizeof diverged));
     a2d_progress_update(&progress, f + 1);
   }
 
@@ -659,6 +667,7 @@ a2d_err a2d_stage_evaluate(a2d_context *ctx) {
   char matched[512];
   A2D_TRY(matching(ctx, methods, nmethods, matched, sizeof matched));
   A2D_TRY(a2d_store_set_string(ctx->store, "/eval", "matching", matched));
+  A2D_TRY(a2d_store_set_string(ctx->store, "/eval", "diverged", diverged));
   A2D_TRY(a2d_store_set_int(ctx->store, "/eval", "oracles", cfg.oracles));
   A2D_TRY(a2d_store_set_int(ctx->store, "/eval", "noise_floor", cfg.floor));
   A2D_TRY(a2d_store_set_int(ctx->store, "/eval", "bootstrap", cfg.bootstrap));

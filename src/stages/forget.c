@@ -256,10 +256,10 @@ cleanup:
   return err;
 }
 
-/* Write one set's indices (from rank 0) and its attributes. */
-static a2d_err write_set(a2d_context *ctx, const forget_set *s) {
+/* Write one set's indices under root/<name> (from rank 0) and its attributes. */
+static a2d_err write_set(a2d_context *ctx, const char *root, const forget_set *s) {
   char group[300], path[320];
-  snprintf(group, sizeof group, "/forget/%s", s->name);
+  snprintf(group, sizeof group, "%s/%s", root, s->name);
   snprintf(path, sizeof path, "%s/indices", group);
   A2D_CHECK(a2d_store_create(ctx->store, path, A2D_I64, 1, &s->k, NULL, 0));
   A2D_CHECK(a2d_store_write_rows(ctx->store, path, A2D_I64, 0, ctx->rank == 0 ? s->k : 0, s->idx));
@@ -319,7 +319,7 @@ a2d_err a2d_stage_forget(a2d_context *ctx) {
   A2D_TRY(a2d_store_group(ctx->store, "/forget"));
   for (int i = 0; i < plan.nsets; i++) {
     const forget_set *s = &plan.sets[i];
-    A2D_TRY(write_set(ctx, s));
+    A2D_TRY(write_set(ctx, "/forget", s));
     if (i) strcat(names, ",");
     strcat(names, s->name);
     a2d_log("forget: %s = %s: %lld points", s->name, s->spec, (long long)s->k);
@@ -394,5 +394,145 @@ cleanup:
     free(*text);
     *text = NULL;
   }
+  return err;
+}
+
+/* ------------------------------------------------------------ tuning twins */
+
+/* Whether one of sets[0..n) has `kind` and `which`. */
+static int which_used(const forget_set *sets, int n, set_kind kind, int64_t which) {
+  for (int i = 0; i < n; i++)
+    if (sets[i].kind == kind && sets[i].which == which) return 1;
+  return 0;
+}
+
+/*
+ * The twin of reported set r (twin->name set, spec owned by `spec`): [tune]'s
+ * entry for it, else derived from r's kind.  `used` holds the reported sets
+ * and the twins so far, whose classes and clusters a twin avoids.
+ */
+static a2d_err derive_twin(const a2d_deck *deck, const forget_plan *p, const forget_set *r,
+                           const a2d_dataset *ds, const a2d_kmeans *km, const forget_set *used,
+                           int nused, forget_set *twin, char *spec, size_t size) {
+  for (int i = 0; i < a2d_deck_named_count(deck, "tune"); i++) {
+    const char *name, *value;
+    A2D_CHECK(a2d_deck_named(deck, "tune", i, &name, &value));
+    if (strcmp(name, r->name)) continue;
+    snprintf(spec, size, "%s", value);
+    snprintf(twin->origin, sizeof twin->origin, "%s", a2d_deck_origin(deck, "tune", name));
+    twin->spec = spec;
+    return parse_set(deck, twin);
+  }
+  *twin = (forget_set){.name = twin->name, .kind = r->kind, .which = r->which, .k = r->k};
+  snprintf(twin->origin, sizeof twin->origin, "%.400s (the tuning twin of [forget] %.60s)",
+           r->origin, r->name);
+  twin->spec = spec;
+  if (r->kind == SET_FILE)
+    return A2D_ERROR(A2D_ERR_DECK,
+                     "%s: [forget] %s is an index file: give its tuning twin as a [tune] entry, "
+                     "e.g. \"%s = file:other.txt\"",
+                     r->origin, r->name, r->name);
+  if (r->kind == SET_RANDOM) {
+    snprintf(spec, size, "random:%lld", (long long)r->k);
+    return A2D_OK;
+  }
+  if (r->kind == SET_CLASS) {
+    for (int64_t step = 1; step < ds->classes; step++) {
+      int64_t c = (r->which + step) % ds->classes;
+      if (which_used(used, nused, SET_CLASS, c)) continue;
+      twin->which = c;
+      snprintf(spec, size, "class:%lld:%lld", (long long)c, (long long)r->k);
+      return A2D_OK;
+    }
+    return A2D_ERROR(A2D_ERR_DECK,
+                     "%s: [forget] %s: every class is taken by a forget set or a twin; give its "
+                     "tuning twin as a [tune] entry",
+                     r->origin, r->name);
+  }
+  int64_t best = -1, gap = 0;
+  for (int64_t j = 0; j < p->clusters; j++) {
+    if (which_used(used, nused, SET_CLUSTER, j)) continue;
+    int64_t g = km->sizes[j] > km->sizes[r->which] ? km->sizes[j] - km->sizes[r->which]
+                                                   : km->sizes[r->which] - km->sizes[j];
+    if (best < 0 || g < gap) best = j, gap = g;
+  }
+  if (best < 0)
+    return A2D_ERROR(A2D_ERR_DECK,
+                     "%s: [forget] %s: every one of the %lld clusters is taken by a forget set or "
+                     "a twin; raise [forget] clusters or give its tuning twin as a [tune] entry",
+                     r->origin, r->name, (long long)p->clusters);
+  twin->which = best;
+  snprintf(spec, size, "cluster:%lld:%lld", (long long)best, (long long)r->k);
+  return A2D_OK;
+}
+
+a2d_err a2d_forget_draw_twins(a2d_context *ctx, const char *root, int *count) {
+  a2d_err err = A2D_OK;
+  forget_plan plan = {0}, twins = {0};
+  a2d_dataset train = {0};
+  a2d_kmeans km = {0};
+  forget_set *used = NULL;
+  char(*names)[256] = NULL, (*specs)[256] = NULL;
+
+  /* ---- the reported sets, and [tune] entries that name none of them ---- */
+  A2D_TRY(a2d_agree(ctx->comm, parse_plan(ctx->deck, &plan)));
+  for (int i = 0; i < a2d_deck_named_count(ctx->deck, "tune"); i++) {
+    const char *name, *value;
+    int found = 0;
+    A2D_TRY(a2d_deck_named(ctx->deck, "tune", i, &name, &value));
+    for (int f = 0; f < plan.nsets; f++) found |= !strcmp(plan.sets[f].name, name);
+    if (!found)
+      A2D_FAIL(A2D_ERR_DECK,
+               "%s: [tune] %s: no forget set is called %s; a [tune] entry gives the tuning twin "
+               "of a [forget] set of the same name",
+               a2d_deck_origin(ctx->deck, "tune", name), name, name);
+  }
+  A2D_TRY(a2d_stage_read_split(ctx, "train", &train));
+  A2D_TRY(a2d_agree(ctx->comm, check_plan(ctx->deck, &plan, &train)));
+
+  /* ---- one twin per set; clusters recomputed as stage forget did ---- */
+  int any_cluster = plan.any_cluster;
+  for (int i = 0; i < a2d_deck_named_count(ctx->deck, "tune"); i++) {
+    const char *name, *value;
+    A2D_TRY(a2d_deck_named(ctx->deck, "tune", i, &name, &value));
+    any_cluster |= !strncmp(value, "cluster:", 8);
+  }
+  if (any_cluster) A2D_TRY(cluster(ctx, &plan, &train, &km));
+  A2D_TRY(A2D_CALLOC(twins.sets, plan.nsets));
+  A2D_TRY(A2D_CALLOC(used, 2 * plan.nsets));
+  A2D_TRY(A2D_CALLOC(names, plan.nsets));
+  A2D_TRY(A2D_CALLOC(specs, plan.nsets));
+  twins =
+      (forget_plan){plan.seed, plan.clusters, plan.iterations, plan.nsets, any_cluster, twins.sets};
+  memcpy(used, plan.sets, (size_t)plan.nsets * sizeof *used);
+  for (int f = 0; f < plan.nsets; f++) {
+    forget_set *t = &twins.sets[f];
+    snprintf(names[f], sizeof names[f], "tune_%s", plan.sets[f].name);
+    t->name = names[f];
+    A2D_TRY(a2d_agree(ctx->comm, derive_twin(ctx->deck, &plan, &plan.sets[f], &train, &km, used,
+                                             plan.nsets + f, t, specs[f], sizeof specs[f])));
+    used[plan.nsets + f] = *t;
+  }
+  A2D_TRY(a2d_agree(ctx->comm, check_plan(ctx->deck, &twins, &train)));
+  for (int f = 0; f < plan.nsets; f++)
+    A2D_TRY(a2d_agree(ctx->comm, draw_set(&twins, &train, &km, &twins.sets[f])));
+
+  /* ---- write root/tune_<name> ---- */
+  A2D_TRY(a2d_store_delete(ctx->store, root));
+  A2D_TRY(a2d_store_group(ctx->store, root));
+  for (int f = 0; f < plan.nsets; f++) {
+    A2D_TRY(write_set(ctx, root, &twins.sets[f]));
+    a2d_log("tune: %s = %s: %lld points (the twin of %s)", twins.sets[f].name, twins.sets[f].spec,
+            (long long)twins.sets[f].k, plan.sets[f].name);
+  }
+  *count = plan.nsets;
+cleanup:
+  plan_free(&plan);
+  plan_free(&twins);
+  a2d_dataset_free(&train);
+  a2d_kmeans_free(&km);
+  free(used);
+  free(names);
+  free(specs);
   return err;
 }

@@ -45,7 +45,10 @@ a2d_err a2d_stage_read_forget(a2d_context *ctx, const char *name, int64_t n, int
   const char *file = a2d_store_path(ctx->store);
   *forget = *retain = NULL;
   *nforget = *nretain = 0;
-  snprintf(path, sizeof path, "/forget/%s/indices", name);
+  if (name[0] == '/')
+    snprintf(path, sizeof path, "%s/indices", name);
+  else
+    snprintf(path, sizeof path, "/forget/%s/indices", name);
   A2D_TRY(a2d_store_exists(ctx->store, path, &exists));
   if (!exists)
     A2D_FAIL(A2D_ERR_DATA,

@@ -15,7 +15,8 @@
 a2d_err a2d_stage_read_split(a2d_context *ctx, const char *split, a2d_dataset *ds);
 
 /*
- * Forget set `name` of stage forget (/forget/<name>/indices) for a training
+ * Forget set `name` of stage forget (/forget/<name>/indices; a name that
+ * starts with / is a group path: <name>/indices, as for tuning twins) for a training
  * set of n points, on every rank (collective): *forget its *nforget indices
  * and *retain the *nretain others, both increasing.  Caller frees both (each
  * allocated even when empty).  A missing set, or one holding an index outside

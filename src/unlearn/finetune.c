@@ -122,7 +122,7 @@ a2d_err a2d_finetune_pass(a2d_finetuner *ft, float *params, const float *x, cons
     a2d_model_forward(m, params, ft->xbatch, b, ft->ws);
     double l = loss(ctx, ft->batch_rows, b, ft->ws->logits, m->classes, ft->ws->dlogits);
     if (!isfinite(l))
-      return A2D_ERROR(A2D_ERR_DATA,
+      return A2D_ERROR(A2D_ERR_DIVERGED,
                        "fine-tune diverged (loss %g); lower the method's lr in its [unlearn.*] "
                        "section",
                        l);

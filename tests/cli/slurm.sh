@@ -41,15 +41,15 @@ quick_deck "$WORK/chain/study.h5" > chain.ini
 mkdir -p chain
 expect_ok "submit-stages" "$SRC/jobs/slurm/submit-stages" chain.ini --wide 2 --narrow 1
 cp out.txt chain-jobs.txt
-check "nine jobs submitted, prepare to report" test "$(awk '{print $1}' chain-jobs.txt | tr '\n' ' ')" = \
-  "prepare forget train ensemble fit unlearn oracle evaluate report "
+check "ten jobs submitted, prepare to report" test "$(awk '{print $1}' chain-jobs.txt | tr '\n' ' ')" = \
+  "prepare forget train ensemble fit tune unlearn oracle evaluate report "
 check "wide stages get 2 tasks" grep -qE '^ensemble +[0-9]+  \(2 tasks\)' chain-jobs.txt
 check "the chain finishes within 300 s" wait_idle 300
 check "every stage job completed" test "$(states $(awk '{print $2}' chain-jobs.txt))" = "COMPLETED "
 expect_ok "status" "$A2D" status chain.ini
-check "every stage complete" test "$(grep -c ' complete$' out.txt)" -eq 8
+check "every stage complete" test "$(grep -c ' complete$' out.txt)" -eq 9
 check "the report was written" test -s chain/study-report/report.md
-check "each job's log beside the study file" test "$(ls chain/study-*-*.log | wc -l)" -eq 9
+check "each job's log beside the study file" test "$(ls chain/study-*-*.log | wc -l)" -eq 10
 check "the fit log shows srun or mpirun with 2 ranks" grep -qE "a2d fit .* with 2 ranks x 1 threads via (srun|mpirun)" chain/study-fit-*.log
 
 # ---- a failing stage cancels the rest of the chain ----

@@ -28,7 +28,7 @@ expect_fail "get an unknown key" 2 "data.n_trian: no such key in decks/grid.ini"
 expect_fail "get without a key" 2 "a2d get DECK SECTION.KEY" "$A2D" get decks/grid.ini
 expect_ok "stages" "$A2D" stages
 check "stages in pipeline order" test "$(tr '\n' ' ' < out.txt)" = \
-  "prepare forget train ensemble fit unlearn oracle evaluate "
+  "prepare forget train ensemble fit tune unlearn oracle evaluate "
 
 # ---- expand: a 2 x 3 grid ----
 cat > decks/grid.ini <<DECK

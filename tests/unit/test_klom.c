@@ -49,6 +49,10 @@ static void test_klom(void) {
   CHECK(near(a2d_klom(m, 2, 3, o0001, 4, 1, A2D_KLOM_A2D), 0.5 * log(2.0 / 3.0) + 0.5 * log(2.0)));
   /* Empty samples: NaN. */
   CHECK(isnan(a2d_klom(a, 0, 1, a, 5, 1, A2D_KLOM_A2D)));
+  /* a diverged model (NaN margins) has no histogram, in either form and on either side */
+  const float with_nan[3] = {0.0f, NAN, 1.0f};
+  CHECK(isnan(a2d_klom(with_nan, 3, 1, a, 5, 1, A2D_KLOM_A2D)));
+  CHECK(isnan(a2d_klom(a, 5, 1, with_nan, 3, 1, A2D_KLOM_BENCHMARK)));
   printf("klom: disjoint %.6f, half/three-quarters %.6f\n",
          a2d_klom(u0, 2, 1, o1, 2, 1, A2D_KLOM_A2D),
          a2d_klom(u01, 2, 1, o0001, 4, 1, A2D_KLOM_A2D));

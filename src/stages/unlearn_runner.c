@@ -1,0 +1,405 @@
+/*
+ * unlearn_runner.c - unlearning jobs as checkpointed tasks (unlearn_runner.h).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "a2d/attribution.h"
+#include "a2d/dm_targets.h"
+#include "a2d/group.h"
+#include "a2d/parallel.h"
+#include "task_runner.h"
+#include "unlearn_runner.h"
+
+/* One forget set. */
+typedef struct forget_set {
+  const char *name;
+  int64_t *forget, nforget, *retain, nretain;
+} forget_set;
+
+/* Group-term settings of the jobs that use datamodels, and their predictions per forget set. */
+typedef struct dm_variant {
+  int term, pool;
+  double threshold;
+  a2d_dm_prediction *predicted; /* per forget set */
+} dm_variant;
+
+/* Everything the tasks share. */
+typedef struct unlearn_state {
+  a2d_context *ctx;
+  const a2d_unlearn_batch *batch;
+  a2d_dataset train, val;
+  a2d_model model;
+  a2d_sgd_config train_cfg;
+  int64_t K, seed, P, C;
+  double weight_decay;
+  int nforget;
+  forget_set *sets;
+  int64_t per_target; /* datamodel rows per target: 1 (margin) or C (logits) */
+  int nvariants;
+  dm_variant *variants; /* distinct group-term settings among the jobs */
+  int *job_variant;     /* per job: its variant (-1: no datamodels) */
+  float *params;        /* K x P base models */
+  float *logits_train, *logits_val, *margins_train, *margins_val; /* base outputs, K x ... */
+  float **teachers; /* keep_teachers: (set, k)'s teacher logits (n x C) and margins (n) */
+  /* per-task scratch */
+  a2d_trainer *teacher_trainer;
+  float *params_out, *teacher_params, *target_logits, *target_logits_val;
+  float *target_margins, *target_margins_val;
+} unlearn_state;
+
+/* ------------------------------------------------------------ set-up */
+
+/* The deck's methods (at most 16); refuse a method the model kind cannot take. */
+a2d_err a2d_unlearn_deck_methods(const a2d_deck *deck, const a2d_unlearn_method **methods,
+                                 int *count) {
+  int n, kind;
+  char name[64];
+  const char *where = a2d_deck_origin(deck, "unlearn", "methods");
+  A2D_CHECK(a2d_deck_list_len(deck, "unlearn", "methods", &n));
+  A2D_CHECK(a2d_deck_enum(deck, "model", "kind", &kind));
+  const char *kind_name = a2d_model_kinds[kind]->name;
+  if (n == 0)
+    return A2D_ERROR(A2D_ERR_DECK, "%s: [unlearn] methods is empty; name at least one method",
+                     where);
+  if (n > 16) return A2D_ERROR(A2D_ERR_DECK, "%s: [unlearn] methods: at most 16 methods", where);
+  for (int i = 0; i < n; i++) {
+    A2D_CHECK(a2d_deck_list_string(deck, "unlearn", "methods", i, name, sizeof name));
+    const a2d_unlearn_method *m = a2d_unlearn_find(name);
+    if (!m)
+      return A2D_ERROR(A2D_ERR_DECK, "%s: [unlearn] methods: method \"%s\" is not built in", where,
+                       name);
+    for (int j = 0; j < i; j++)
+      if (methods[j] == m)
+        return A2D_ERROR(A2D_ERR_DECK, "%s: [unlearn] methods: \"%s\" is listed twice", where,
+                         name);
+    if ((m->needs & A2D_UNLEARN_LOGREG_ONLY) && strcmp(kind_name, "logreg"))
+      return A2D_ERROR(A2D_ERR_DECK,
+                       "%s: [unlearn] methods: %s needs [model] kind = logreg (a convex "
+                       "objective), not %s",
+                       where, name, kind_name);
+    methods[i] = m;
+  }
+  *count = n;
+  return A2D_OK;
+}
+
+/* Read the first K base models' parameters and outputs (on every rank). */
+static a2d_err read_base_models(unlearn_state *s) {
+  a2d_store *st = s->ctx->store;
+  const int64_t K = s->K, n = s->train.n, nv = s->val.n, C = s->C;
+  int rank;
+  int64_t dims[8];
+  A2D_CHECK(a2d_store_shape(st, "/train/params", &rank, dims));
+  if (rank != 2 || dims[0] < K || dims[1] != s->P)
+    return A2D_ERROR(A2D_ERR_DATA,
+                     "/train/params holds %lld x %lld, expected %lld models x %lld parameters; "
+                     "rerun stage train",
+                     (long long)dims[0], (long long)(rank > 1 ? dims[1] : 0), (long long)K,
+                     (long long)s->P);
+  A2D_CHECK(A2D_CALLOC(s->params, K * s->P));
+  A2D_CHECK(A2D_CALLOC(s->logits_train, K * n * C));
+  A2D_CHECK(A2D_CALLOC(s->logits_val, K * nv * C));
+  A2D_CHECK(A2D_CALLOC(s->margins_train, K * n));
+  A2D_CHECK(A2D_CALLOC(s->margins_val, K * nv));
+  A2D_CHECK(a2d_store_read_rows(st, "/train/params", A2D_F32, 0, K, s->params));
+  A2D_CHECK(a2d_store_read_rows(st, "/train/logits_train", A2D_F32, 0, K, s->logits_train));
+  A2D_CHECK(a2d_store_read_rows(st, "/train/logits_val", A2D_F32, 0, K, s->logits_val));
+  A2D_CHECK(a2d_store_read_rows(st, "/train/margins_train", A2D_F32, 0, K, s->margins_train));
+  A2D_CHECK(a2d_store_read_rows(st, "/train/margins_val", A2D_F32, 0, K, s->margins_val));
+  return A2D_OK;
+}
+
+/* Each job's group-term settings ([unlearn.<method>] group_*), as distinct variants. */
+static a2d_err group_variants(unlearn_state *s) {
+  const a2d_unlearn_batch *b = s->batch;
+  A2D_CHECK(A2D_CALLOC(s->job_variant, b->njobs));
+  A2D_CHECK(A2D_CALLOC(s->variants, b->njobs));
+  for (int j = 0; j < b->njobs; j++) {
+    char section[64];
+    dm_variant v = {0};
+    s->job_variant[j] = -1;
+    if (!(b->jobs[j].method->needs & A2D_UNLEARN_NEEDS_DATAMODEL)) continue;
+    a2d_unlearn_section(b->jobs[j].method, section, sizeof section);
+    A2D_CHECK(a2d_deck_bool(b->jobs[j].deck, section, "group_term", &v.term));
+    A2D_CHECK(a2d_deck_bool(b->jobs[j].deck, section, "group_pool", &v.pool));
+    A2D_CHECK(a2d_deck_real(b->jobs[j].deck, section, "group_threshold", &v.threshold));
+    if (!v.term) v.pool = 0, v.threshold = 0;
+    int found = -1;
+    for (int i = 0; i < s->nvariants && found < 0; i++)
+      if (s->variants[i].term == v.term && s->variants[i].pool == v.pool &&
+          s->variants[i].threshold == v.threshold)
+        found = i;
+    if (found < 0) s->variants[found = s->nvariants++] = v;
+    s->job_variant[j] = found;
+  }
+  return A2D_OK;
+}
+
+/* Per variant and forget set: the datamodels' prediction for every row (a2d/dm_targets.h). */
+static a2d_err datamodel_predictions(unlearn_state *s) {
+  a2d_err err = A2D_OK;
+  a2d_attribution A = {0};
+  a2d_group_model group = {0};
+  int any_group = 0;
+  A2D_TRY(a2d_attribution_load(s->ctx, &A));
+  if (A.n != s->train.n || A.targets_train != s->train.n || A.targets_val != s->val.n)
+    A2D_FAIL(A2D_ERR_DATA,
+             "/datamodel covers %lld training points and %lld + %lld targets, expected %lld and "
+             "%lld + %lld; rerun stage fit",
+             (long long)A.n, (long long)A.targets_train, (long long)A.targets_val,
+             (long long)s->train.n, (long long)s->train.n, (long long)s->val.n);
+  if (A.per_target != 1 && A.per_target != s->C)
+    A2D_FAIL(A2D_ERR_DATA, "/datamodel has %lld rows per target, expected 1 or %lld",
+             (long long)A.per_target, (long long)s->C);
+  s->per_target = A.per_target;
+  for (int v = 0; v < s->nvariants; v++) any_group |= s->variants[v].term;
+  if (any_group) A2D_TRY(a2d_group_model_load(s->ctx, &A, &group));
+  for (int v = 0; v < s->nvariants; v++) {
+    dm_variant *dv = &s->variants[v];
+    A2D_TRY(A2D_CALLOC(dv->predicted, s->nforget));
+    for (int f = 0; f < s->nforget; f++) {
+      forget_set *fs = &s->sets[f];
+      int64_t kept = 0;
+      A2D_TRY(a2d_dm_predict(s->ctx->comm, &A, dv->term ? &group : NULL, dv->threshold, dv->pool,
+                             fs->forget, fs->nforget, &dv->predicted[f], &kept));
+      if (dv->term && s->nvariants == 1)
+        a2d_log("%s: %s: group term on %lld of %lld datamodel rows", s->batch->label, fs->name,
+                (long long)kept, (long long)A.rows);
+    }
+  }
+  a2d_log("%s: datamodel predictions for %d forget sets (%s datamodels; %d group-term setting%s)",
+          s->batch->label, s->nforget, s->per_target == 1 ? "margin" : "per-class", s->nvariants,
+          s->nvariants == 1 ? "" : "s");
+cleanup:
+  a2d_group_model_free(&group);
+  a2d_attribution_destroy(&A);
+  return err;
+}
+
+/* ------------------------------------------------------------ one task */
+
+/*
+ * Datamodel targets of base model k for forget set fs in the method's form:
+ * logits (per-class datamodels) and margins on both splits.
+ */
+static a2d_err datamodel_targets(unlearn_state *s, int64_t j, int64_t k, a2d_unlearn_problem *p) {
+  const a2d_unlearn_job *job = &s->batch->jobs[j];
+  char section[64];
+  int form; /* anchored|direct */
+  const int64_t n = s->train.n, nv = s->val.n, C = s->C;
+  A2D_CHECK(a2d_deck_enum(job->deck, a2d_unlearn_section(job->method, section, sizeof section),
+                          "form", &form));
+  const a2d_dm_outputs base = {.n = n,
+                               .n_val = nv,
+                               .classes = C,
+                               .per_target = s->per_target,
+                               .y = s->train.y,
+                               .y_val = s->val.y,
+                               .logits = s->logits_train + k * n * C,
+                               .logits_val = s->logits_val + k * nv * C,
+                               .margins = s->margins_train + k * n,
+                               .margins_val = s->margins_val + k * nv};
+  a2d_dm_outputs targets = {.logits = s->target_logits,
+                            .logits_val = s->target_logits_val,
+                            .margins = s->target_margins,
+                            .margins_val = s->target_margins_val};
+  a2d_dm_targets(&s->variants[s->job_variant[j]].predicted[job->set], (a2d_dm_form)form, &base,
+                 &targets);
+  const int logits = s->per_target == C;
+  p->target_logits = logits ? s->target_logits : NULL;
+  p->target_logits_val = logits ? s->target_logits_val : NULL;
+  p->target_margins = s->target_margins;
+  p->target_margins_val = s->target_margins_val;
+  return A2D_OK;
+}
+
+/*
+ * OM's teacher for base model k: a model retrained on the retain set (kept per
+ * (set, k) with keep_teachers); its logits and margins into p.
+ */
+static a2d_err teacher(unlearn_state *s, int f, int64_t k, a2d_unlearn_problem *p,
+                       a2d_task_output *out) {
+  const forget_set *fs = &s->sets[f];
+  const int64_t n = s->train.n, C = s->C;
+  const double start = a2d_now();
+  float **kept = s->teachers ? &s->teachers[f * s->K + k] : NULL;
+  out->prep_examples = s->train_cfg.epochs * fs->nretain;
+  if (kept && *kept) {
+    memcpy(s->target_logits, *kept, (size_t)(n * C) * sizeof(float));
+    memcpy(s->target_margins, *kept + n * C, (size_t)n * sizeof(float));
+  } else {
+    a2d_rng init, order;
+    uint64_t key = a2d_rng_key(fs->name, (uint64_t)k);
+    a2d_rng_seed(&init, (uint64_t)s->seed, A2D_STREAM_TEACHER_INIT, key);
+    a2d_rng_seed(&order, (uint64_t)s->seed, A2D_STREAM_TEACHER_ORDER, key);
+    A2D_CHECK(a2d_trainer_fit(s->teacher_trainer, s->train.x, s->train.y, fs->retain, fs->nretain,
+                              &init, &order, s->teacher_params, NULL));
+    A2D_CHECK(a2d_model_predict(&s->model, s->teacher_params, s->train.x, s->train.y, n,
+                                s->target_logits, s->target_margins, NULL, NULL));
+    if (kept) {
+      A2D_CHECK(A2D_CALLOC(*kept, n * C + n));
+      memcpy(*kept, s->target_logits, (size_t)(n * C) * sizeof(float));
+      memcpy(*kept + n * C, s->target_margins, (size_t)n * sizeof(float));
+    }
+  }
+  p->teacher_logits = s->target_logits;
+  p->target_margins = s->target_margins;
+  out->prep_seconds = a2d_now() - start;
+  return A2D_OK;
+}
+
+/*
+ * A2D_ERR_DIVERGED when an unlearned model's margins are not finite or leave
+ * +-A2D_UNLEARN_BLOWN_UP somewhere: its fine-tune blew up even where the loss
+ * stayed finite, and KLoM, which clips margins at +-100 and bins the joint
+ * range, would mistake it for a close match (every other sample in one bin).
+ */
+static a2d_err blown_up(const a2d_task_output *out, int64_t n, int64_t nv) {
+  double worst = 0;
+  for (int64_t i = 0; i < n + nv; i++) {
+    const double m = fabs(i < n ? out->margins_train[i] : out->margins_val[i - n]);
+    if (!(m <= worst)) worst = m; /* NaN too */
+  }
+  if (worst <= A2D_UNLEARN_BLOWN_UP) return A2D_OK;
+  return A2D_ERROR(A2D_ERR_DIVERGED,
+                   "fine-tune diverged (a margin of %g); lower the method's lr in its [unlearn.*] "
+                   "section",
+                   worst);
+}
+
+/* Task t: job t / K from base model t % K. */
+static a2d_err run_task(void *ctx, int64_t t, a2d_task_output *out) {
+  unlearn_state *s = ctx;
+  const int64_t k = t % s->K;
+  const a2d_unlearn_job *job = &s->batch->jobs[t / s->K];
+  const a2d_unlearn_method *m = job->method;
+  const forget_set *fs = &s->sets[job->set];
+  char key[160];
+  snprintf(key, sizeof key, "%s/%s", fs->name, m->name);
+  a2d_unlearn_problem p = {.model = &s->model,
+                           .deck = job->deck,
+                           .x = s->train.x,
+                           .y = s->train.y,
+                           .n = s->train.n,
+                           .n_val = s->val.n,
+                           .y_val = s->val.y,
+                           .forget = fs->forget,
+                           .nforget = fs->nforget,
+                           .retain = fs->retain,
+                           .nretain = fs->nretain,
+                           .params0 = s->params + k * s->P,
+                           .base_logits = s->logits_train + k * s->train.n * s->C,
+                           .train_weight_decay = s->weight_decay};
+  a2d_rng_seed(&p.rng, (uint64_t)s->seed, A2D_STREAM_UNLEARN, a2d_rng_key(key, (uint64_t)k));
+  if (m->needs & A2D_UNLEARN_NEEDS_TEACHER) A2D_CHECK(teacher(s, job->set, k, &p, out));
+  if (m->needs & A2D_UNLEARN_NEEDS_DATAMODEL) A2D_CHECK(datamodel_targets(s, t / s->K, k, &p));
+  const double start = a2d_now();
+  a2d_unlearn_result r = {.params = s->params_out,
+                          .margins = out->margins_train,
+                          .margins_val = out->margins_val,
+                          .correct = out->correct_train,
+                          .correct_val = out->correct_val};
+  a2d_err ran = m->run(&p, &r);
+  out->examples = r.examples;
+  out->seconds = a2d_now() - start;
+  if (!ran && !(m->needs & A2D_UNLEARN_OUTPUTS_ONLY)) {
+    A2D_CHECK(a2d_task_model_outputs(&s->model, s->params_out, &s->train, &s->val, out));
+    ran = blown_up(out, s->train.n, s->val.n);
+  }
+  if (ran == A2D_ERR_DIVERGED && s->batch->diverged_as_nan) {
+    a2d_error_clear();
+    for (int64_t i = 0; i < s->train.n; i++) out->margins_train[i] = NAN, out->correct_train[i] = 0;
+    for (int64_t i = 0; i < s->val.n; i++) out->margins_val[i] = NAN, out->correct_val[i] = 0;
+    return A2D_OK;
+  }
+  if (ran) {
+    char why[1024];
+    snprintf(why, sizeof why, "%s", a2d_error_message());
+    a2d_error_clear();
+    return A2D_ERROR(ran, "%s, base model %lld: %s", job->group, (long long)k, why);
+  }
+  return A2D_OK;
+}
+
+static void free_state(unlearn_state *s) {
+  for (int f = 0; s->sets && f < s->nforget; f++) {
+    free(s->sets[f].forget);
+    free(s->sets[f].retain);
+  }
+  free(s->sets);
+  for (int v = 0; s->variants && v < s->nvariants; v++) {
+    for (int f = 0; s->variants[v].predicted && f < s->nforget; f++)
+      a2d_dm_prediction_free(&s->variants[v].predicted[f]);
+    free(s->variants[v].predicted);
+  }
+  free(s->variants);
+  free(s->job_variant);
+  for (int64_t i = 0; s->teachers && i < s->nforget * s->K; i++) free(s->teachers[i]);
+  free(s->teachers);
+  a2d_dataset_free(&s->train);
+  a2d_dataset_free(&s->val);
+  a2d_trainer_destroy(&s->teacher_trainer);
+  free(s->params);
+  free(s->logits_train);
+  free(s->logits_val);
+  free(s->margins_train);
+  free(s->margins_val);
+  free(s->params_out);
+  free(s->teacher_params);
+  free(s->target_logits);
+  free(s->target_logits_val);
+  free(s->target_margins);
+  free(s->target_margins_val);
+}
+
+a2d_err a2d_unlearn_run(a2d_context *ctx, const a2d_unlearn_batch *b) {
+  a2d_err err = A2D_OK;
+  unlearn_state s = {.ctx = ctx, .batch = b};
+
+  /* ---- set up: data, model, forget sets, base models ---- */
+  s.K = b->models;
+  A2D_TRY(a2d_deck_int(ctx->deck, "unlearn", "seed", &s.seed));
+  A2D_TRY(a2d_deck_real(ctx->deck, "train", "weight_decay", &s.weight_decay));
+  A2D_TRY(a2d_stage_read_split(ctx, "train", &s.train));
+  A2D_TRY(a2d_stage_read_split(ctx, "val", &s.val));
+  A2D_TRY(a2d_model_from_deck(ctx->deck, s.train.d, s.train.classes, &s.model));
+  A2D_TRY(a2d_sgd_config_from_deck(ctx->deck, &s.train_cfg));
+  s.P = s.model.nparams;
+  s.C = s.model.classes;
+  s.nforget = b->nsets;
+  A2D_TRY(A2D_CALLOC(s.sets, s.nforget));
+  for (int f = 0; f < s.nforget; f++) {
+    s.sets[f].name = b->keys[f];
+    A2D_TRY(a2d_stage_read_forget(ctx, b->sets[f], s.train.n, &s.sets[f].forget, &s.sets[f].nforget,
+                                  &s.sets[f].retain, &s.sets[f].nretain));
+  }
+  A2D_TRY(read_base_models(&s));
+  A2D_TRY(group_variants(&s));
+  if (s.nvariants) A2D_TRY(datamodel_predictions(&s));
+  if (b->keep_teachers) A2D_TRY(A2D_CALLOC(s.teachers, s.nforget * s.K));
+
+  /* ---- per-task scratch ---- */
+  const int64_t n = s.train.n, nv = s.val.n, C = s.C;
+  A2D_TRY(a2d_trainer_create(&s.model, &s.train_cfg, &s.teacher_trainer));
+  A2D_TRY(A2D_CALLOC(s.params_out, s.P));
+  A2D_TRY(A2D_CALLOC(s.teacher_params, s.P));
+  A2D_TRY(A2D_CALLOC(s.target_logits, n * C));
+  A2D_TRY(A2D_CALLOC(s.target_logits_val, nv * C + 1));
+  A2D_TRY(A2D_CALLOC(s.target_margins, n));
+  A2D_TRY(A2D_CALLOC(s.target_margins_val, nv + 1));
+
+  /* ---- the tasks ---- */
+  const char **groups = NULL;
+  A2D_TRY(A2D_CALLOC(groups, b->njobs));
+  for (int j = 0; j < b->njobs; j++) groups[j] = b->jobs[j].group;
+  a2d_task_plan plan = {b->label, b->state, b->njobs,    groups,   s.K,
+                        n,        nv,       b->per_rank, run_task, &s};
+  err = a2d_tasks_run(ctx, &plan);
+  free(groups);
+cleanup:
+  free_state(&s);
+  return err;
+}

@@ -1,0 +1,55 @@
+/*
+ * unlearn_runner.h - unlearning as a list of jobs: each job is one method,
+ * with the deck its [unlearn.<method>] settings come from, on one forget
+ * set, run from each of the first K base models of stage `train` into K rows
+ * of one study-file group (task_runner.h: margins and right/wrong on every
+ * training and validation point, and the cost).  Stage `unlearn` runs one job
+ * per forget set and method with the chosen settings; stage `tune` one per
+ * method, configuration and tuning set.
+ *
+ * Inputs a method may need, prepared here:
+ *   teacher (om): a model retrained from scratch on the retain set, seeded
+ *     from ([unlearn] seed, set key, k) on streams disjoint from the oracles;
+ *   datamodel targets (dmm, dm_direct): from /datamodel, per forget set
+ *     theta . 1[F] and theta . 1[R] + b for every target (one PETSc MatMult
+ *     each, gathered on every rank), combined per task with base model k's
+ *     own outputs in the job's form.
+ *
+ * A task's randomness comes from ([unlearn] seed, "<set key>/<method>", k),
+ * so every configuration of a method meets the same data order.
+ */
+#ifndef A2D_UNLEARN_RUNNER_H
+#define A2D_UNLEARN_RUNNER_H
+
+#include "a2d/unlearn.h"
+#include "stage_util.h"
+
+/* One method with one deck's settings on one forget set. */
+typedef struct a2d_unlearn_job {
+  const a2d_unlearn_method *method;
+  const a2d_deck *deck; /* [unlearn.<method>] is read from here */
+  int set;              /* index into the batch's sets */
+  char group[256];      /* its rows: /unlearn/<forget>/<method>, /tune/runs/... */
+} a2d_unlearn_job;
+
+typedef struct a2d_unlearn_batch {
+  const char *label, *state; /* progress label; group of the tasks_done checkpoint */
+  int nsets;
+  const char *const *sets; /* forget sets, as a2d_stage_read_forget names them */
+  const char *const *keys; /* their names, keying seeds and teachers */
+  int njobs;
+  const a2d_unlearn_job *jobs; /* in task order: job t / models, base model t % models */
+  int64_t models;              /* base models 0 .. models - 1 */
+  int64_t per_rank;            /* tasks per rank per round */
+  int keep_teachers;           /* keep each (set, model)'s OM teacher for the next job */
+  int diverged_as_nan;         /* a diverged fine-tune gives NaN margins, not an error */
+} a2d_unlearn_batch;
+
+/* Run every job (collective), resuming after the last round when ctx->resume. */
+a2d_err a2d_unlearn_run(a2d_context *ctx, const a2d_unlearn_batch *batch);
+
+/* The deck's [unlearn] methods (at most 16); a method the model kind cannot take is refused. */
+a2d_err a2d_unlearn_deck_methods(const a2d_deck *deck, const a2d_unlearn_method **methods,
+                                 int *count);
+
+#endif
