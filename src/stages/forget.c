@@ -474,19 +474,8 @@ a2d_err a2d_forget_draw_twins(a2d_context *ctx, const char *root, int *count) {
   forget_set *used = NULL;
   char(*names)[256] = NULL, (*specs)[256] = NULL;
 
-  /* ---- the reported sets, and [tune] entries that name none of them ---- */
+  /* ---- the reported sets ([tune] entries were checked by stage tune's check) ---- */
   A2D_TRY(a2d_agree(ctx->comm, parse_plan(ctx->deck, &plan)));
-  for (int i = 0; i < a2d_deck_named_count(ctx->deck, "tune"); i++) {
-    const char *name, *value;
-    int found = 0;
-    A2D_TRY(a2d_deck_named(ctx->deck, "tune", i, &name, &value));
-    for (int f = 0; f < plan.nsets; f++) found |= !strcmp(plan.sets[f].name, name);
-    if (!found)
-      A2D_FAIL(A2D_ERR_DECK,
-               "%s: [tune] %s: no forget set is called %s; a [tune] entry gives the tuning twin "
-               "of a [forget] set of the same name",
-               a2d_deck_origin(ctx->deck, "tune", name), name, name);
-  }
   A2D_TRY(a2d_stage_read_split(ctx, "train", &train));
   A2D_TRY(a2d_agree(ctx->comm, check_plan(ctx->deck, &plan, &train)));
 
