@@ -152,6 +152,9 @@ def plot_tradeoff(rows, forget, colors, outdir):
     for r in methods:
         m, c = r["method"], colors[r["method"]]
         x, y = at(r["cost"]), r["klom_forget_p95"]
+        if not np.isfinite(y):  # a diverged method has no KLoM (the report says so)
+            ax.scatter([], [], s=50, color=c, edgecolor="black", linewidth=0.5, label=f"{m} (diverged)")
+            continue
         ax.scatter([x], [y], s=50, color=c, edgecolor="black", linewidth=0.5, zorder=3, label=m)
         labels.append((x, y, m, c))
         if r["prep_cost"] > 0:  # e.g. om: its teacher is a full retrain

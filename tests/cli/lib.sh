@@ -140,6 +140,32 @@ small_unlearn_deck() {
     s/^models = 2$/models = 3\nchunk = 1/"
 }
 
+# small_unlearn_deck with held-out tuning: 3 configurations of ga, dmm and scrub
+# on twins of both forget sets, 2 base models against 4 oracles.
+tune_deck() {
+  small_unlearn_deck "$1"
+  cat <<'DECK'
+
+[tune]
+configs = 3
+models = 2
+oracles = 4
+chunk = 2
+
+[tune.ga]
+lr = log:1e-3:1e-1
+epochs = int:1:3
+
+[tune.dmm]
+lr = log:1e-4:1e-2
+optimizer = sgd | adam
+group_threshold = lin:0:4
+
+[tune.scrub]
+alpha = lin:0.5:2
+DECK
+}
+
 same_tasks() { # same_tasks A.h5 B.h5 GROUP: every dataset of every task group equal, times aside
   /usr/bin/python3 - "$@" <<'PY'
 import sys, h5py, numpy as np
