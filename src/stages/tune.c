@@ -177,18 +177,26 @@ static a2d_err plan_methods(const a2d_deck *deck, tune_method *t, int *count) {
   return A2D_OK;
 }
 
+/* Whether section has a named entry called name. */
+static a2d_err named_has(const a2d_deck *deck, const char *section, const char *name, int *found) {
+  const char *entry, *value;
+  *found = 0;
+  for (int i = 0; i < a2d_deck_named_count(deck, section) && !*found; i++) {
+    A2D_CHECK(a2d_deck_named(deck, section, i, &entry, &value));
+    *found = !strcmp(entry, name);
+  }
+  return A2D_OK;
+}
+
 /* Every [tune] entry names a forget set; every file forget set has one (when tuning). */
 static a2d_err check_twins(const a2d_deck *deck) {
   int64_t configs;
-  const char *name, *value, *set, *spec;
+  int found;
+  const char *name, *value;
   A2D_CHECK(a2d_deck_int(deck, "tune", "configs", &configs));
   for (int i = 0; i < a2d_deck_named_count(deck, "tune"); i++) {
-    int found = 0;
     A2D_CHECK(a2d_deck_named(deck, "tune", i, &name, &value));
-    for (int f = 0; f < a2d_deck_named_count(deck, "forget"); f++) {
-      A2D_CHECK(a2d_deck_named(deck, "forget", f, &set, &spec));
-      found |= !strcmp(set, name);
-    }
+    A2D_CHECK(named_has(deck, "forget", name, &found));
     if (!found)
       return A2D_ERROR(A2D_ERR_DECK,
                        "%s: [tune] %s: no forget set is called %s; a [tune] entry gives the "
@@ -196,18 +204,14 @@ static a2d_err check_twins(const a2d_deck *deck) {
                        a2d_deck_origin(deck, "tune", name), name, name);
   }
   for (int f = 0; configs > 0 && f < a2d_deck_named_count(deck, "forget"); f++) {
-    int found = 0;
-    A2D_CHECK(a2d_deck_named(deck, "forget", f, &set, &spec));
-    if (strncmp(spec, "file:", 5)) continue;
-    for (int i = 0; i < a2d_deck_named_count(deck, "tune"); i++) {
-      A2D_CHECK(a2d_deck_named(deck, "tune", i, &name, &value));
-      found |= !strcmp(set, name);
-    }
+    A2D_CHECK(a2d_deck_named(deck, "forget", f, &name, &value));
+    if (strncmp(value, "file:", 5)) continue;
+    A2D_CHECK(named_has(deck, "tune", name, &found));
     if (!found)
       return A2D_ERROR(A2D_ERR_DECK,
                        "%s: [forget] %s is an index file: give its tuning twin as a [tune] "
                        "entry, e.g. \"%s = file:other.txt\"",
-                       a2d_deck_origin(deck, "forget", set), set, set);
+                       a2d_deck_origin(deck, "forget", name), name, name);
   }
   return A2D_OK;
 }
