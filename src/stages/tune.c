@@ -216,21 +216,27 @@ static a2d_err check_twins(const a2d_deck *deck) {
   return A2D_OK;
 }
 
+/* What needs no configuration drawn: the tuning models against the base models, the twins. */
+static a2d_err check_budget(const a2d_deck *deck) {
+  int64_t models, base, configs;
+  A2D_CHECK(a2d_deck_int(deck, "tune", "configs", &configs));
+  A2D_CHECK(a2d_deck_int(deck, "tune", "models", &models));
+  A2D_CHECK(a2d_deck_int(deck, "train", "models", &base));
+  if (configs > 0 && models > base)
+    return A2D_ERROR(A2D_ERR_DECK,
+                     "%s: [tune] models = %lld exceeds [train] models = %lld: tuning unlearns the "
+                     "first base models",
+                     a2d_deck_origin(deck, "tune", "models"), (long long)models, (long long)base);
+  A2D_CHECK(check_twins(deck));
+  return A2D_OK;
+}
+
 a2d_err a2d_stage_tune_check(const a2d_deck *deck) {
   tune_method t[16] = {0};
   int n = 0;
-  int64_t models, base, configs;
   a2d_err err = A2D_OK;
-  A2D_TRY(a2d_deck_int(deck, "tune", "configs", &configs));
-  A2D_TRY(a2d_deck_int(deck, "tune", "models", &models));
-  A2D_TRY(a2d_deck_int(deck, "train", "models", &base));
-  if (configs > 0 && models > base)
-    A2D_FAIL(A2D_ERR_DECK,
-             "%s: [tune] models = %lld exceeds [train] models = %lld: tuning unlearns the first "
-             "base models",
-             a2d_deck_origin(deck, "tune", "models"), (long long)models, (long long)base);
+  A2D_TRY(check_budget(deck));
   A2D_TRY(plan_methods(deck, t, &n));
-  A2D_TRY(check_twins(deck));
 cleanup:
   for (int i = 0; i < 16; i++) method_free(&t[i]);
   return err;
@@ -443,8 +449,8 @@ a2d_err a2d_stage_tune(a2d_context *ctx) {
     a2d_log("tune: off ([tune] configs = 0): every method runs with the deck's settings");
     goto cleanup;
   }
-  A2D_TRY(a2d_agree(ctx->comm, a2d_stage_tune_check(ctx->deck)));
-  A2D_TRY(plan_methods(ctx->deck, t, &nmethods));
+  A2D_TRY(a2d_agree(ctx->comm, check_budget(ctx->deck)));
+  A2D_TRY(a2d_agree(ctx->comm, plan_methods(ctx->deck, t, &nmethods)));
 
   /* ---- the tuning twins and their oracles ---- */
   A2D_TRY(a2d_forget_draw_twins(ctx, "/tune/sets", &T));
