@@ -100,6 +100,12 @@ a2d_err a2d_deck_finish(a2d_deck *deck);
 
 void a2d_deck_free(a2d_deck **deck);
 
+/*
+ * A finished copy of deck with `assignments` applied: "section.key=value"
+ * overrides separated by ';' ("" for none), each checked like --set.
+ */
+a2d_err a2d_deck_copy_with(const a2d_deck *deck, const char *assignments, a2d_deck **out);
+
 /* The name given at parse time (the deck's path). */
 const char *a2d_deck_name(const a2d_deck *deck);
 

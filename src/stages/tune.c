@@ -58,24 +58,6 @@ static void method_free(tune_method *t) {
 
 /* ------------------------------------------------------------ decks */
 
-a2d_err a2d_deck_copy_with(const a2d_deck *deck, const char *assignments, a2d_deck **out) {
-  a2d_err err = A2D_OK;
-  char *text = NULL, *list = NULL;
-  *out = NULL;
-  A2D_TRY(a2d_deck_format(deck, 0, &text));
-  A2D_TRY(a2d_deck_parse(a2d_deck_name(deck), text, out));
-  A2D_TRY(a2d_calloc(strlen(assignments) + 1, 1, &list));
-  memcpy(list, assignments, strlen(assignments));
-  for (char *save = NULL, *a = strtok_r(list, ";", &save); a; a = strtok_r(NULL, ";", &save))
-    A2D_TRY(a2d_deck_set(*out, a));
-  A2D_TRY(a2d_deck_finish(*out));
-cleanup:
-  if (err) a2d_deck_free(out);
-  free(text);
-  free(list);
-  return err;
-}
-
 /* "unlearn.<m>.<k>=<v>;..." of configuration c into buf. */
 static void config_assignments(const tune_method *t, int c, char *buf, size_t size) {
   size_t used = 0;

@@ -22,7 +22,4 @@
  */
 a2d_err a2d_tune_chosen_deck(a2d_context *ctx, a2d_deck **out);
 
-/* A copy of deck with `assignments` ("unlearn.dmm.lr=0.001;...", may be "") applied. */
-a2d_err a2d_deck_copy_with(const a2d_deck *deck, const char *assignments, a2d_deck **out);
-
 #endif

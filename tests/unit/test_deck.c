@@ -234,8 +234,39 @@ static void test_real_schema(void) {
   }
 }
 
+/* A copy with overrides: the original untouched, named entries kept, a bad override refused. */
+static void test_copy_with(void) {
+  a2d_deck *deck = NULL, *copy = NULL;
+  double lr = 0;
+  const char *name, *spec;
+  CHECK_OK(a2d_deck_parse("copy.ini",
+                          "[output]\npath = x.h5\n[forget]\nshirts = class:6:50\n"
+                          "[unlearn.dmm]\nlr = 0.002\n",
+                          &deck));
+  if (!deck) return;
+  CHECK_OK(a2d_deck_finish(deck));
+  CHECK_OK(a2d_deck_copy_with(deck, "unlearn.dmm.lr=0.0005;unlearn.dmm.epochs=3", &copy));
+  if (copy) {
+    int64_t epochs = 0;
+    CHECK_OK(a2d_deck_real(copy, "unlearn.dmm", "lr", &lr));
+    CHECK(lr == 0.0005);
+    CHECK_OK(a2d_deck_int(copy, "unlearn.dmm", "epochs", &epochs));
+    CHECK(epochs == 3);
+    CHECK(a2d_deck_named_count(copy, "forget") == 1);
+    CHECK_OK(a2d_deck_named(copy, "forget", 0, &name, &spec));
+    CHECK(!strcmp(name, "shirts") && !strcmp(spec, "class:6:50"));
+  }
+  CHECK_OK(a2d_deck_real(deck, "unlearn.dmm", "lr", &lr));
+  CHECK(lr == 0.002);
+  a2d_deck_free(&copy);
+  CHECK_FAILS(a2d_deck_copy_with(deck, "unlearn.dmm.lr=-1", &copy), A2D_ERR_DECK, "lr");
+  CHECK(copy == NULL);
+  a2d_deck_free(&deck);
+}
+
 int main(void) {
   test_valid();
+  test_copy_with();
   test_errors();
   test_named();
   test_real_schema();
