@@ -227,23 +227,6 @@ static a2d_err compare(a2d_context *ctx, a2d_klom_form form, const point_group g
   return A2D_OK;
 }
 
-/* The retain points evaluated for a forget set: all, or a seeded sample of `want`. */
-static a2d_err retain_sample(const char *name, int64_t seed, int64_t want, const int64_t *retain,
-                             int64_t nretain, int64_t **out, int64_t *count) {
-  int64_t take = want == 0 || want > nretain ? nretain : want;
-  A2D_CHECK(A2D_CALLOC(*out, take + 1));
-  *count = take;
-  if (take == nretain) {
-    memcpy(*out, retain, (size_t)nretain * sizeof *retain);
-    return A2D_OK;
-  }
-  a2d_rng rng;
-  a2d_rng_seed(&rng, (uint64_t)seed, A2D_STREAM_EVAL_RETAIN, a2d_rng_key(name, 0));
-  a2d_rng_choose_sorted(&rng, nretain, take, *out);
-  for (int64_t i = 0; i < take; i++) (*out)[i] = retain[(*out)[i]];
-  return A2D_OK;
-}
-
 /* ------------------------------------------------------------ the bootstrap */
 
 /* One resample's draws: which models of each side, which points of each group. */
@@ -472,7 +455,8 @@ static a2d_err evaluate_forget_set(a2d_context *ctx, const eval_config *cfg, con
   memset(&c, 0, sizeof c);
   A2D_TRY(A2D_CALLOC(method, nmethods));
   A2D_TRY(a2d_stage_read_forget(ctx, name, n, &forget, &nforget, &retain, &nretain));
-  A2D_TRY(retain_sample(name, cfg->seed, cfg->retain_points, retain, nretain, &sample, &nsample));
+  A2D_TRY(a2d_stage_retain_sample(name, cfg->seed, A2D_STREAM_EVAL_RETAIN, cfg->retain_points,
+                                  retain, nretain, &sample, &nsample));
   snprintf(group, sizeof group, "/eval/%s/retain_points", name);
   int64_t dims[3] = {nsample};
   A2D_TRY(a2d_store_create(ctx->store, group, A2D_I64, 1, dims, NULL, 0));

@@ -427,11 +427,9 @@ static a2d_err derive_twin(const a2d_deck *deck, const forget_plan *p, const for
   snprintf(twin->origin, sizeof twin->origin, "%.400s (the tuning twin of [forget] %.60s)",
            r->origin, r->name);
   twin->spec = spec;
-  if (r->kind == SET_FILE)
-    return A2D_ERROR(A2D_ERR_DECK,
-                     "%s: [forget] %s is an index file: give its tuning twin as a [tune] entry, "
-                     "e.g. \"%s = file:other.txt\"",
-                     r->origin, r->name, r->name);
+  if (r->kind == SET_FILE) /* stage tune's check refuses a file set without a [tune] entry */
+    return A2D_ERROR(A2D_ERR_INTERNAL, "%s: [forget] %s: an index file without a tuning twin",
+                     r->origin, r->name);
   if (r->kind == SET_RANDOM) {
     snprintf(spec, size, "random:%lld", (long long)r->k);
     return A2D_OK;

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 a2d_err a2d_stage_read_split(a2d_context *ctx, const char *split, a2d_dataset *ds) {
   char path[64];
@@ -115,4 +116,21 @@ a2d_err a2d_stage_create_matrix(a2d_context *ctx, const char *path, int64_t rows
 int64_t a2d_subset_size(double alpha, int64_t n) {
   int64_t s = (int64_t)(alpha * (double)n + 0.5);
   return s < 1 ? 1 : s > n ? n : s;
+}
+
+a2d_err a2d_stage_retain_sample(const char *name, int64_t seed, uint64_t stream, int64_t want,
+                                const int64_t *retain, int64_t nretain, int64_t **out,
+                                int64_t *count) {
+  int64_t take = want == 0 || want > nretain ? nretain : want;
+  A2D_CHECK(A2D_CALLOC(*out, take + 1));
+  *count = take;
+  if (take == nretain) {
+    memcpy(*out, retain, (size_t)nretain * sizeof *retain);
+    return A2D_OK;
+  }
+  a2d_rng rng;
+  a2d_rng_seed(&rng, (uint64_t)seed, stream, a2d_rng_key(name, 0));
+  a2d_rng_choose_sorted(&rng, nretain, take, *out);
+  for (int64_t i = 0; i < take; i++) (*out)[i] = retain[(*out)[i]];
+  return A2D_OK;
 }

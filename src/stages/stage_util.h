@@ -25,6 +25,15 @@ a2d_err a2d_stage_read_split(a2d_context *ctx, const char *split, a2d_dataset *d
 a2d_err a2d_stage_read_forget(a2d_context *ctx, const char *name, int64_t n, int64_t **forget,
                               int64_t *nforget, int64_t **retain, int64_t *nretain);
 
+/*
+ * The retain points a criterion reads for forget set `name`: all nretain of
+ * them when want is 0 or at least nretain, else a sorted sample of `want`
+ * drawn from (seed, stream, a2d_rng_key(name, 0)).  Caller frees *out.
+ */
+a2d_err a2d_stage_retain_sample(const char *name, int64_t seed, uint64_t stream, int64_t want,
+                                const int64_t *retain, int64_t nretain, int64_t **out,
+                                int64_t *count);
+
 /* Outputs of one trained model on the training and validation examples. */
 typedef struct a2d_model_outputs {
   float *margins_train, *margins_val;   /* n, n_val */

@@ -273,19 +273,16 @@ typedef struct twin {
 static a2d_err read_twin(a2d_context *ctx, const char *set, const char *name, int64_t n,
                          int64_t want, int64_t seed, int64_t noracles, twin *t) {
   a2d_err err = A2D_OK;
-  int64_t *forget = NULL, *retain = NULL, nforget, nretain, *pos = NULL;
+  int64_t *forget = NULL, *retain = NULL, *sample = NULL, nforget, nretain, nsample;
   char path[300];
   A2D_TRY(a2d_stage_read_forget(ctx, set, n, &forget, &nforget, &retain, &nretain));
-  const int64_t take = want == 0 || want > nretain ? nretain : want;
-  A2D_TRY(A2D_CALLOC(t->points, nforget + take + 1));
-  A2D_TRY(A2D_CALLOC(pos, take + 1));
+  A2D_TRY(a2d_stage_retain_sample(name, seed, A2D_STREAM_TUNE_RETAIN, want, retain, nretain,
+                                  &sample, &nsample));
+  A2D_TRY(A2D_CALLOC(t->points, nforget + nsample + 1));
   memcpy(t->points, forget, (size_t)nforget * sizeof *forget);
-  a2d_rng rng;
-  a2d_rng_seed(&rng, (uint64_t)seed, A2D_STREAM_TUNE_RETAIN, a2d_rng_key(name, 0));
-  a2d_rng_choose_sorted(&rng, nretain, take, pos);
-  for (int64_t i = 0; i < take; i++) t->points[nforget + i] = retain[pos[i]];
+  memcpy(t->points + nforget, sample, (size_t)nsample * sizeof *sample);
   t->nforget = nforget;
-  t->npoints = nforget + take;
+  t->npoints = nforget + nsample;
   t->noracles = noracles;
   A2D_TRY(A2D_CALLOC(t->oracle, noracles * n));
   snprintf(path, sizeof path, "/tune/oracle/%s/margins_train", name);
@@ -293,18 +290,16 @@ static a2d_err read_twin(a2d_context *ctx, const char *set, const char *name, in
 cleanup:
   free(forget);
   free(retain);
-  free(pos);
+  free(sample);
   return err;
 }
 
-/* KLoM95 over the forget points and over the retain sample of models u (rows x n) against t. */
+/*
+ * KLoM95 over the forget points and over the retain sample of models u (rows x n) against t;
+ * NaN when a model diverged (its margins are NaN, and so is every point's KLoM).
+ */
 static void twin_klom95(const twin *t, const float *u, int64_t rows, int64_t n, a2d_klom_form form,
                         double *scratch, double *forget, double *retain) {
-  for (int64_t i = 0; i < rows * n; i++)
-    if (isnan(u[i])) { /* a diverged fine-tune: no score */
-      *forget = *retain = NAN;
-      return;
-    }
   for (int64_t i = 0; i < t->npoints; i++) {
     const int64_t p = t->points[i];
     scratch[i] = a2d_klom(u + p, rows, n, t->oracle + p, t->noracles, n, form);
@@ -359,15 +354,16 @@ static a2d_err score_method(a2d_context *ctx, const tune_method *t, const twin *
   snprintf(group, sizeof group, "/tune/%s", t->m->name);
   int64_t dims[2] = {C, T};
   const int root = ctx->rank == 0;
-  snprintf(path, sizeof path, "%s/score", group);
-  A2D_TRY(a2d_store_create(ctx->store, path, A2D_F64, 1, dims, NULL, 0));
-  A2D_TRY(a2d_store_write_rows(ctx->store, path, A2D_F64, 0, root ? C : 0, score));
-  snprintf(path, sizeof path, "%s/klom95_forget", group);
-  A2D_TRY(a2d_store_create(ctx->store, path, A2D_F64, 2, dims, NULL, 0));
-  A2D_TRY(a2d_store_write_rows(ctx->store, path, A2D_F64, 0, root ? C : 0, kf));
-  snprintf(path, sizeof path, "%s/klom95_retain", group);
-  A2D_TRY(a2d_store_create(ctx->store, path, A2D_F64, 2, dims, NULL, 0));
-  A2D_TRY(a2d_store_write_rows(ctx->store, path, A2D_F64, 0, root ? C : 0, kr));
+  const struct {
+    const char *name;
+    int rank;
+    const double *data;
+  } record[] = {{"score", 1, score}, {"klom95_forget", 2, kf}, {"klom95_retain", 2, kr}};
+  for (size_t r = 0; r < sizeof record / sizeof record[0]; r++) {
+    snprintf(path, sizeof path, "%s/%s", group, record[r].name);
+    A2D_TRY(a2d_store_create(ctx->store, path, A2D_F64, record[r].rank, dims, NULL, 0));
+    A2D_TRY(a2d_store_write_rows(ctx->store, path, A2D_F64, 0, root ? C : 0, record[r].data));
+  }
   for (int k = 0; k < t->nkeys; k++) {
     char *values = NULL, attr[96];
     A2D_TRY(a2d_calloc((size_t)C * (TUNE_VALUE + 1) + 1, 1, &values));

@@ -182,8 +182,9 @@ cleanup:
 /* ------------------------------------------------------------ one task */
 
 /*
- * Datamodel targets of base model k for forget set fs in the method's form:
- * logits (per-class datamodels) and margins on both splits.
+ * Datamodel targets of base model k for job j (its forget set, its group-term
+ * setting, its method's form): logits (per-class datamodels) and margins on
+ * both splits.
  */
 static a2d_err datamodel_targets(unlearn_state *s, int64_t j, int64_t k, a2d_unlearn_problem *p) {
   const a2d_unlearn_job *job = &s->batch->jobs[j];
