@@ -1,14 +1,19 @@
 /*
- * fit_a2d.c - a2d's LASSO path solver on the masks and margins of a study
- * file's ensemble, for bench/fit.  Every rank solves its block of the first T
- * training targets along the same path as stage fit (all ensemble models fit,
- * no validation split, no early stop); rank 0 writes every solution so the
- * benchmark can recompute the objective independently.
+ * fit_a2d.c - a LASSO path solver on the masks and margins of a study file's
+ * ensemble, for bench/fit: a2d's (a2d/lasso.h) or the reference, stage fit's
+ * solver as of commit 97b7d16 (lasso_reference.c).
  *
- *   mpirun -np 2 bench_fit_a2d STUDY.h5 T L RATIO TOL OUT
+ * The problem is stage fit's: the study's fitting models (/datamodel/fit_models)
+ * and the first T training targets' margins, each solved along the same path
+ * of L lambdas (no early stop).  Every rank solves its block of the targets;
+ * rank 0 writes every solution so that the benchmark can recompute the
+ * objective and choose each target's lambda by its validation error.
  *
- * OUT.theta: float64 T x L x n coefficients; OUT.alpha: float64 T x L lambdas.
- * Prints "a2d ranks=R targets=T seconds=S per_target_ms=P peak_mib=M".
+ *   mpirun -np 2 bench_fit_a2d STUDY.h5 a2d|reference T L RATIO TOL OUT
+ *
+ * OUT.theta: float64 T x L x n coefficients; OUT.alpha: float64 T x L
+ * lambdas.  Timed: the design (Gram or counts) and the paths, not the reading.
+ * Prints "<solver> ranks=R targets=T seconds=S per_target_ms=P peak_mib=M".
  */
 #include <cblas.h>
 #include <math.h>
@@ -21,40 +26,114 @@
 #include "a2d/lasso.h"
 #include "a2d/parallel.h"
 #include "a2d/store.h"
+#include "lasso_reference.h"
 
-/* Solve targets [lo, hi) and put their coefficients (L x n each) and lambdas in out / alpha. */
-static a2d_err solve_block(const a2d_lasso_design *D, const uint8_t *masks, const float *margins,
-                           int64_t M, int64_t n, int64_t lo, int64_t hi, int64_t L, double ratio,
-                           double tol, double *out, double *alpha) {
+/* What both solvers share: the fitting masks, the targets' cross-products and variances. */
+typedef struct problem {
+  int64_t m, n, T, L;
+  double ratio, tol;
+  uint8_t *masks; /* m x n, every rank */
+  double *c;      /* T x n: X^T yc / m */
+  double *yy;     /* T */
+} problem;
+
+/* Row t's path, solved by a2d's solver: L x n coefficients and the lambdas. */
+static a2d_err solve_a2d(const problem *p, const a2d_lasso_design *D, int64_t lo, int64_t hi,
+                         double *out, double *alpha) {
   a2d_err err = A2D_OK;
   a2d_lasso_solver *s = NULL;
-  double *y = NULL, *c = NULL;
-  A2D_TRY(a2d_lasso_solver_create(D, tol, &s));
-  A2D_TRY(A2D_CALLOC(y, M));
-  A2D_TRY(A2D_CALLOC(c, n));
+  A2D_TRY(a2d_lasso_solver_create(D, p->tol, &s));
   for (int64_t t = lo; t < hi; t++) {
-    double yy, ybar;
-    for (int64_t v = 0; v < M; v++) y[v] = margins[v * n + t];
-    a2d_lasso_target(D, masks, y, c, &yy, &ybar);
-    a2d_lasso_start(s, c, yy);
+    const double *c = p->c + t * p->n;
     const double lmax = a2d_lasso_lambda_max(D, c);
-    for (int64_t k = 0; k < L; k++) {
-      const double lambda = lmax * pow(ratio, (double)k / (double)(L - 1));
+    a2d_lasso_start(s, c, p->yy[t]);
+    for (int64_t k = 0; k < p->L; k++) {
+      const double lambda = lmax * pow(p->ratio, (double)k / (double)(p->L - 1));
       const int64_t *idx;
       const double *val;
       int64_t nnz;
       A2D_TRY(a2d_lasso_solve(s, lambda));
       a2d_lasso_active(s, &idx, &val, &nnz);
-      double *row = out + ((t - lo) * L + k) * n;
-      memset(row, 0, (size_t)n * sizeof(double));
+      double *row = out + ((t - lo) * p->L + k) * p->n;
       for (int64_t a = 0; a < nnz; a++) row[idx[a]] = val[a];
-      alpha[(t - lo) * L + k] = lambda;
+      alpha[(t - lo) * p->L + k] = lambda;
     }
   }
 cleanup:
   a2d_lasso_solver_destroy(&s);
-  free(y);
-  free(c);
+  return err;
+}
+
+/* The same with the reference solver. */
+static a2d_err solve_reference(const problem *p, const ref_lasso_design *D, int64_t lo, int64_t hi,
+                               double *out, double *alpha) {
+  a2d_err err = A2D_OK;
+  ref_lasso_solver *s = NULL;
+  A2D_TRY(ref_lasso_solver_create(D, p->tol, &s));
+  for (int64_t t = lo; t < hi; t++) {
+    const double *c = p->c + t * p->n;
+    const double lmax = ref_lasso_lambda_max(D, c);
+    ref_lasso_start(s, c, p->yy[t]);
+    for (int64_t k = 0; k < p->L; k++) {
+      const double lambda = lmax * pow(p->ratio, (double)k / (double)(p->L - 1));
+      const int64_t *idx;
+      const double *val;
+      int64_t nnz;
+      A2D_TRY(ref_lasso_solve(s, lambda));
+      ref_lasso_active(s, &idx, &val, &nnz);
+      double *row = out + ((t - lo) * p->L + k) * p->n;
+      for (int64_t a = 0; a < nnz; a++) row[idx[a]] = val[a];
+      alpha[(t - lo) * p->L + k] = lambda;
+    }
+  }
+cleanup:
+  ref_lasso_solver_destroy(&s);
+  return err;
+}
+
+/* Read the fitting masks and the first T targets' margins; centre them (every rank). */
+static a2d_err read_problem(const char *study, problem *p) {
+  a2d_err err = A2D_OK;
+  a2d_store *st = NULL;
+  uint8_t *all = NULL;
+  float *margins = NULL;
+  int64_t *fit = NULL, dims[8];
+  int nd;
+  A2D_TRY(a2d_store_open(MPI_COMM_WORLD, study, &st));
+  A2D_TRY(a2d_store_shape(st, "/ensemble/masks", &nd, dims));
+  const int64_t M = dims[0], n = dims[1];
+  A2D_TRY(a2d_store_shape(st, "/datamodel/fit_models", &nd, dims));
+  const int64_t m = dims[0], T = p->T;
+  p->m = m, p->n = n;
+  A2D_TRY(A2D_CALLOC(fit, m));
+  A2D_TRY(A2D_CALLOC(all, M * n));
+  A2D_TRY(A2D_CALLOC(margins, M * T));
+  A2D_TRY(a2d_store_read_rows(st, "/datamodel/fit_models", A2D_I64, 0, m, fit));
+  A2D_TRY(a2d_store_read_rows(st, "/ensemble/masks", A2D_U8, 0, M, all));
+  const int64_t start[2] = {0, 0}, count[2] = {M, T};
+  A2D_TRY(a2d_store_read_block(st, "/ensemble/margins_train", A2D_F32, 2, start, count, margins));
+  A2D_TRY(A2D_CALLOC(p->masks, m * n));
+  A2D_TRY(A2D_CALLOC(p->c, T * n));
+  A2D_TRY(A2D_CALLOC(p->yy, T));
+  for (int64_t i = 0; i < m; i++) memcpy(p->masks + i * n, all + fit[i] * n, (size_t)n);
+  for (int64_t t = 0; t < T; t++) {
+    double mean = 0, ss = 0, *c = p->c + t * n;
+    for (int64_t i = 0; i < m; i++) mean += margins[fit[i] * T + t];
+    mean /= (double)m;
+    for (int64_t i = 0; i < m; i++) {
+      const double r = margins[fit[i] * T + t] - mean;
+      ss += r * r;
+      for (int64_t j = 0; j < n; j++)
+        if (p->masks[i * n + j]) c[j] += r;
+    }
+    for (int64_t j = 0; j < n; j++) c[j] /= (double)m;
+    p->yy[t] = ss / (double)m;
+  }
+cleanup:
+  a2d_store_close(&st);
+  free(all);
+  free(margins);
+  free(fit);
   return err;
 }
 
@@ -70,39 +149,38 @@ static a2d_err write_raw(const char *path, const double *data, int64_t n) {
 
 static a2d_err run(int argc, char **argv) {
   a2d_err err = A2D_OK;
-  int rank, size, nd;
-  a2d_store *st = NULL;
-  uint8_t *masks = NULL;
-  float *margins = NULL;
+  int rank, size;
+  problem p = {0};
   double *out = NULL, *alpha = NULL, *all = NULL, *all_alpha = NULL;
   a2d_lasso_design D = {0};
-  if (argc != 7)
+  ref_lasso_design ref = {0};
+  if (argc != 8 || (strcmp(argv[2], "a2d") && strcmp(argv[2], "reference")))
     return A2D_ERROR(A2D_ERR_DECK,
-                     "usage: bench_fit_a2d STUDY.h5 TARGETS PATH_LENGTH RATIO TOL OUT");
-  const int64_t T = atoll(argv[2]), L = atoll(argv[3]);
-  const double ratio = atof(argv[4]), tol = atof(argv[5]);
+                     "usage: bench_fit_a2d STUDY.h5 a2d|reference TARGETS PATH_LENGTH RATIO TOL "
+                     "OUT");
+  const int reference = !strcmp(argv[2], "reference");
+  p.T = atoll(argv[3]), p.L = atoll(argv[4]), p.ratio = atof(argv[5]), p.tol = atof(argv[6]);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  int64_t dims[8];
-  A2D_TRY(a2d_store_open(MPI_COMM_WORLD, argv[1], &st));
-  A2D_TRY(a2d_store_shape(st, "/ensemble/masks", &nd, dims));
-  const int64_t M = dims[0], n = dims[1];
-  A2D_TRY(A2D_CALLOC(masks, M * n));
-  A2D_TRY(A2D_CALLOC(margins, M * n));
-  A2D_TRY(a2d_store_read_rows(st, "/ensemble/masks", A2D_U8, 0, M, masks));
-  A2D_TRY(a2d_store_read_rows(st, "/ensemble/margins_train", A2D_F32, 0, M, margins));
-  A2D_TRY(a2d_store_close(&st));
+  A2D_TRY(read_problem(argv[1], &p));
+  const int64_t n = p.n, T = p.T, L = p.L;
 
-  /* ---- timed: the shared design, then this rank's targets ---- */
-  MPI_Barrier(MPI_COMM_WORLD);
-  double t0 = a2d_now();
-  A2D_TRY(a2d_lasso_design_create(MPI_COMM_WORLD, masks, M, n, &D));
+  /* ---- timed: the design, then this rank's targets ---- */
   int64_t lo, hi;
   a2d_block_range(T, size, rank, &lo, &hi);
   A2D_TRY(A2D_CALLOC(out, (hi - lo) * L * n + 1));
   A2D_TRY(A2D_CALLOC(alpha, (hi - lo) * L + 1));
-  A2D_TRY(a2d_agree(MPI_COMM_WORLD,
-                    solve_block(&D, masks, margins, M, n, lo, hi, L, ratio, tol, out, alpha)));
+  MPI_Barrier(MPI_COMM_WORLD);
+  double t0 = a2d_now();
+  if (reference) {
+    A2D_TRY(ref_lasso_design_create(MPI_COMM_WORLD, p.masks, p.m, n, &ref));
+    A2D_TRY(a2d_agree(MPI_COMM_WORLD, solve_reference(&p, &ref, lo, hi, out, alpha)));
+  } else {
+    int64_t row0, rows;
+    a2d_lasso_rows(p.m, size, rank, &row0, &rows);
+    A2D_TRY(a2d_lasso_design_create(MPI_COMM_WORLD, p.masks + row0 * n, row0, rows, p.m, n, &D));
+    A2D_TRY(a2d_agree(MPI_COMM_WORLD, solve_a2d(&p, &D, lo, hi, out, alpha)));
+  }
   MPI_Barrier(MPI_COMM_WORLD);
   const double seconds = a2d_now() - t0;
 
@@ -129,21 +207,22 @@ static a2d_err run(int argc, char **argv) {
   free(counts), free(displs), free(acounts), free(adispls);
   if (rank == 0) {
     char path[1024];
-    snprintf(path, sizeof path, "%s.theta", argv[6]);
+    snprintf(path, sizeof path, "%s.theta", argv[7]);
     A2D_TRY(write_raw(path, all, T * L * n));
-    snprintf(path, sizeof path, "%s.alpha", argv[6]);
+    snprintf(path, sizeof path, "%s.alpha", argv[7]);
     A2D_TRY(write_raw(path, all_alpha, T * L));
     printf(
-        "a2d ranks=%d targets=%lld models=%lld points=%lld seconds=%.3f per_target_ms=%.3f "
+        "%s ranks=%d targets=%lld models=%lld points=%lld seconds=%.3f per_target_ms=%.3f "
         "peak_mib=%.0f\n",
-        size, (long long)T, (long long)M, (long long)n, seconds, 1e3 * seconds / (double)T,
-        (double)largest / 1024.0);
+        argv[2], size, (long long)T, (long long)p.m, (long long)n, seconds,
+        1e3 * seconds / (double)T, (double)largest / 1024.0);
   }
 cleanup:
-  a2d_store_close(&st);
   a2d_lasso_design_free(&D);
-  free(masks);
-  free(margins);
+  ref_lasso_design_free(&ref);
+  free(p.masks);
+  free(p.c);
+  free(p.yy);
   free(out);
   free(alpha);
   free(all);

@@ -38,14 +38,17 @@
 #define A2D_GROUP_H
 
 #include "a2d/attribution.h"
+#include "a2d/node.h"
 
 typedef struct a2d_group_model {
-  int64_t m, n;       /* fitting models, training points */
-  int64_t rows;       /* this rank's datamodel rows (A->row1 - A->row0) */
-  int64_t target0;    /* the target of this rank's first row (A->target0) */
-  int64_t per_target; /* rows per target: 1 (margins) or the number of classes */
-  uint8_t *masks;     /* m x n: the fitting models' subsets */
-  double *residual;   /* m x rows: output minus prediction, centred per row */
+  int64_t m, n;         /* fitting models, training points */
+  int64_t rows;         /* this rank's datamodel rows (A->row1 - A->row0) */
+  int64_t target0;      /* the target of this rank's first row (A->target0) */
+  int64_t per_target;   /* rows per target: 1 (margins) or the number of classes */
+  const uint8_t *masks; /* m x n: the fitting models' subsets, one copy per node */
+  double *residual;     /* m x rows: output minus prediction, centred per row */
+  a2d_node node;        /* the ranks that share the masks ... */
+  a2d_shared masks_mem; /* ... and the memory that holds them */
 } a2d_group_model;
 
 /* Residuals of this rank's rows on the datamodels' fitting models (collective). */

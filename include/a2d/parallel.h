@@ -38,6 +38,13 @@ a2d_err a2d_agree(MPI_Comm comm, a2d_err local);
 a2d_err a2d_allgather_doubles(MPI_Comm comm, const double *mine, int64_t local, double **all,
                               int64_t *total);
 
+/*
+ * Check an MPI call: A2D_CHECK(A2D_MPI(MPI_Bcast(...))).  A failure becomes
+ * an A2D_ERR_INTERNAL naming the call, the rank and MPI's message.
+ */
+#define A2D_MPI(call) a2d_mpi_status((call), #call, __FILE__, __LINE__, __func__)
+a2d_err a2d_mpi_status(int rc, const char *call, const char *file, int line, const char *func);
+
 /* Set this process's rank (logging happens on rank 0) and verbosity. */
 void a2d_log_init(int rank, int verbose);
 

@@ -15,9 +15,38 @@ static a2d_err read_outputs(a2d_context *ctx, const char *path, int64_t M, int64
   return A2D_OK;
 }
 
+/* Rows of /ensemble/masks per collective read while gathering the fitting models' rows. */
+#define GROUP_MASK_ROWS 256
+
+/*
+ * The fitting models' masks (models fit[0..m)) into memory shared by the
+ * ranks of each node: its rank 0 reads /ensemble/masks a chunk of rows at a
+ * time and keeps the fitting models' rows (collective).
+ */
+static a2d_err read_fit_masks(a2d_context *ctx, const int64_t *fit, int64_t M, a2d_group_model *g) {
+  a2d_err err = A2D_OK;
+  uint8_t *buf = NULL;
+  const int64_t n = g->n;
+  A2D_TRY(a2d_node_create(ctx->comm, &g->node));
+  A2D_TRY(a2d_shared_create(&g->node, (size_t)(g->m * n), &g->masks_mem));
+  const int reader = g->node.node_rank == 0;
+  A2D_TRY(A2D_CALLOC(buf, (reader ? GROUP_MASK_ROWS : 1) * n));
+  for (int64_t r0 = 0, j = 0; r0 < M; r0 += GROUP_MASK_ROWS) {
+    const int64_t count = M - r0 < GROUP_MASK_ROWS ? M - r0 : GROUP_MASK_ROWS;
+    A2D_TRY(
+        a2d_store_read_rows(ctx->store, "/ensemble/masks", A2D_U8, r0, reader ? count : 0, buf));
+    for (; reader && j < g->m && fit[j] < r0 + count; j++)
+      memcpy((uint8_t *)g->masks_mem.base + j * n, buf + (fit[j] - r0) * n, (size_t)n);
+  }
+  A2D_TRY(a2d_shared_publish(&g->node, &g->masks_mem));
+  g->masks = g->masks_mem.base;
+cleanup:
+  free(buf);
+  return err;
+}
+
 a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_model *g) {
   a2d_err err = A2D_OK;
-  uint8_t *all_masks = NULL;
   int64_t *fit = NULL, dims[8];
   float *ytrain = NULL, *yval = NULL;
   double *pred = NULL;
@@ -42,15 +71,13 @@ a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_mod
              a2d_store_path(ctx->store));
   A2D_TRY(A2D_CALLOC(fit, g->m));
   A2D_TRY(a2d_store_read_rows(ctx->store, "/datamodel/fit_models", A2D_I64, 0, g->m, fit));
-  A2D_TRY(A2D_CALLOC(all_masks, M * n));
-  A2D_TRY(a2d_store_read_rows(ctx->store, "/ensemble/masks", A2D_U8, 0, M, all_masks));
-  A2D_TRY(A2D_CALLOC(g->masks, g->m * n));
-  for (int64_t j = 0; j < g->m; j++) {
-    if (fit[j] < 0 || fit[j] >= M)
-      A2D_FAIL(A2D_ERR_DATA, "%s: /datamodel/fit_models holds model %lld of %lld",
-               a2d_store_path(ctx->store), (long long)fit[j], (long long)M);
-    memcpy(g->masks + j * n, all_masks + fit[j] * n, (size_t)n);
-  }
+  for (int64_t j = 0; j < g->m; j++)
+    if (fit[j] < 0 || fit[j] >= M || (j > 0 && fit[j] <= fit[j - 1]))
+      A2D_FAIL(A2D_ERR_DATA,
+               "%s: /datamodel/fit_models holds model %lld of %lld (expected increasing "
+               "model numbers below %lld)",
+               a2d_store_path(ctx->store), (long long)fit[j], (long long)M, (long long)M);
+  A2D_TRY(read_fit_masks(ctx, fit, M, g));
 
   /* ---- this rank's targets' outputs on every model ---- */
   A2D_TRY(A2D_CALLOC(ytrain, M * (tr1 - tr0) * P + 1));
@@ -79,7 +106,6 @@ a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_mod
     for (int64_t j = 0; j < g->m; j++) g->residual[j * g->rows + r] -= mean;
   }
 cleanup:
-  free(all_masks);
   free(fit);
   free(ytrain);
   free(yval);
@@ -224,7 +250,8 @@ cleanup:
 }
 
 void a2d_group_model_free(a2d_group_model *g) {
-  free(g->masks);
+  a2d_shared_free(&g->masks_mem);
+  a2d_node_free(&g->node);
   free(g->residual);
   memset(g, 0, sizeof *g);
 }

@@ -4,10 +4,28 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "a2d/memory.h"
+#include "a2d/node.h"
 #include "a2d/parallel.h"
 #include "a2d/provenance.h"
 #include "a2d/stage.h"
 #include "a2d/version.h"
+
+/*
+ * The stage's peak proportional set size: the largest of any rank, and the
+ * largest over nodes of the sum of their ranks' peaks (collective).
+ */
+static a2d_err peak_pss(MPI_Comm comm, double *per_rank, double *per_node) {
+  a2d_node node;
+  double mine = a2d_memory_peak_pss_mib(), sum = 0;
+  A2D_CHECK(a2d_node_create(comm, &node));
+  a2d_err err = A2D_MPI(MPI_Allreduce(&mine, per_rank, 1, MPI_DOUBLE, MPI_MAX, comm));
+  if (!err) err = A2D_MPI(MPI_Reduce(&mine, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, node.node));
+  if (!err) err = A2D_MPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_MAX, comm));
+  *per_node = sum;
+  a2d_node_free(&node);
+  return err;
+}
 
 /* "/stages/<name>": where a stage's bookkeeping attributes live. */
 static void marks_group(const a2d_stage *stage, char *buf, size_t size) {
@@ -206,6 +224,7 @@ a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
 
   /* ---- run, then mark complete only once the data is on disk ---- */
   double t0 = a2d_now();
+  a2d_memory_reset_peak();
   A2D_TRY(a2d_agree(ctx->comm, stage->run(ctx)));
   A2D_TRY(a2d_store_flush(ctx->store));
   snprintf(fault, sizeof fault, "%s:before-complete", stage->name);
@@ -216,14 +235,20 @@ a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
   getrusage(RUSAGE_SELF, &usage);
   long peak = usage.ru_maxrss, largest = 0;
   MPI_Allreduce(&peak, &largest, 1, MPI_LONG, MPI_MAX, ctx->comm);
+  double pss_rank = 0, pss_node = 0;
+  A2D_TRY(peak_pss(ctx->comm, &pss_rank, &pss_node));
   a2d_utc_time(ctx->comm, now_text, sizeof now_text);
   A2D_TRY(a2d_store_set_string(ctx->store, group, "finished", now_text));
   A2D_TRY(a2d_store_set_real(ctx->store, group, "seconds", seconds));
   A2D_TRY(a2d_store_set_real(ctx->store, group, "peak_memory_mib", (double)largest / 1024.0));
+  A2D_TRY(a2d_store_set_real(ctx->store, group, "peak_pss_mib", pss_rank));
+  A2D_TRY(a2d_store_set_real(ctx->store, group, "peak_pss_node_mib", pss_node));
   A2D_TRY(a2d_store_set_string(ctx->store, group, "state", "complete"));
   A2D_TRY(a2d_store_flush(ctx->store));
-  a2d_log("%s: complete in %.1f s, peak memory %.0f MiB per rank", stage->name, seconds,
-          (double)largest / 1024.0);
+  a2d_log(
+      "%s: complete in %.1f s, peak memory %.0f MiB per rank (Pss %.0f MiB per rank, %.0f "
+      "MiB per node)",
+      stage->name, seconds, (double)largest / 1024.0, pss_rank, pss_node);
 cleanup:
   free(config);
   return err;

@@ -13,7 +13,6 @@
  * Then the LDS models are trained (src/stages/subset_models.c) and the LDS is
  * computed with the attribution matrix in PETSc (src/stages/lds.c).
  */
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,15 +51,15 @@ static a2d_err read_config(const a2d_deck *deck, fit_config *c) {
 typedef struct fit_setup {
   int64_t M, m, mv, n, nv, classes, per_target; /* per_target: rows per target (1 or C) */
   int64_t *fit_models, *val_models;
-  uint8_t *xfit, *xval; /* m x n and mv x n masks */
+  const uint8_t *xval; /* mv x n validation masks, node-shared */
+  a2d_shared xval_mem; /* ... the window that holds them */
   a2d_lasso_design design;
 } fit_setup;
 
 static void setup_free(fit_setup *f) {
   free(f->fit_models);
   free(f->val_models);
-  free(f->xfit);
-  free(f->xval);
+  a2d_shared_free(&f->xval_mem);
   a2d_lasso_design_free(&f->design);
 }
 
@@ -110,15 +109,28 @@ static a2d_err setup_create(a2d_context *ctx, const fit_config *c, fit_setup *f)
   for (int64_t k = 0, j = 0; k < f->M; k++)
     if (!is_val[k]) f->fit_models[j++] = k;
 
-  /* Masks, split the same way. */
+  /* This rank's block of the fitting models' masks makes the design (X on the process
+     grid, N in node-shared memory); the validation masks are read once per node. */
   const int64_t n = f->n;
-  A2D_TRY(A2D_CALLOC(masks, f->M * n));
-  A2D_TRY(a2d_store_read_rows(ctx->store, "/ensemble/masks", A2D_U8, 0, f->M, masks));
-  A2D_TRY(A2D_CALLOC(f->xfit, f->m * n));
-  A2D_TRY(A2D_CALLOC(f->xval, f->mv * n));
-  for (int64_t i = 0; i < f->m; i++) memcpy(f->xfit + i * n, masks + f->fit_models[i] * n, n);
-  for (int64_t i = 0; i < f->mv; i++) memcpy(f->xval + i * n, masks + f->val_models[i] * n, n);
-  A2D_TRY(a2d_lasso_design_create(ctx->comm, f->xfit, f->m, n, &f->design));
+  int64_t row0, rows;
+  a2d_lasso_rows(f->m, ctx->size, ctx->rank, &row0, &rows);
+  const int64_t first = rows ? f->fit_models[row0] : 0;
+  const int64_t span = rows ? f->fit_models[row0 + rows - 1] - first + 1 : 0;
+  A2D_TRY(A2D_CALLOC(masks, span * n + 1));
+  A2D_TRY(a2d_store_read_rows(ctx->store, "/ensemble/masks", A2D_U8, first, span, masks));
+  for (int64_t i = 0; i < rows; i++) /* pack the fitting rows (in place: they only move up) */
+    memmove(masks + i * n, masks + (f->fit_models[row0 + i] - first) * n, (size_t)n);
+  A2D_TRY(a2d_lasso_design_create(ctx->comm, masks, row0, rows, f->m, n, &f->design));
+  A2D_TRY(a2d_shared_create(&f->design.node, (size_t)(f->mv * n), &f->xval_mem));
+  f->xval = f->xval_mem.base;
+  a2d_err read = A2D_OK;
+  for (int64_t i = 0; i < f->mv && f->design.node.node_rank == 0 && !read; i++) {
+    const int64_t start[2] = {f->val_models[i], 0}, count[2] = {1, n};
+    read = a2d_store_read_local(ctx->store, "/ensemble/masks", A2D_U8, 2, start, count,
+                                (uint8_t *)f->xval_mem.base + i * n);
+  }
+  A2D_TRY(a2d_agree(ctx->comm, read));
+  A2D_TRY(a2d_shared_publish(&f->design.node, &f->xval_mem));
 cleanup:
   free(masks);
   free(is_val);
@@ -199,9 +211,27 @@ static double intercept(const fit_setup *f, double ybar, const int64_t *idx, con
 
 /* Scratch space for fitting one row. */
 typedef struct row_scratch {
+  double *yval; /* mv: the row's outputs on the validation models */
   int64_t *best_idx, *top_idx;
   double *best_val, *top_val, *order;
 } row_scratch;
+
+static void scratch_free(row_scratch *s) {
+  free(s->yval), free(s->best_idx), free(s->top_idx), free(s->best_val), free(s->top_val);
+  free(s->order);
+  memset(s, 0, sizeof *s);
+}
+
+static a2d_err scratch_create(const fit_setup *f, row_scratch *s) {
+  memset(s, 0, sizeof *s);
+  A2D_CHECK(A2D_CALLOC(s->yval, f->mv));
+  A2D_CHECK(A2D_CALLOC(s->best_idx, f->n));
+  A2D_CHECK(A2D_CALLOC(s->top_idx, f->n));
+  A2D_CHECK(A2D_CALLOC(s->best_val, f->n));
+  A2D_CHECK(A2D_CALLOC(s->top_val, f->n));
+  A2D_CHECK(A2D_CALLOC(s->order, f->n));
+  return A2D_OK;
+}
 
 /* Keep the k largest |val| of (idx, val), still in increasing index order. */
 static int64_t keep_top(const int64_t *idx, const double *val, int64_t count, int64_t k,
@@ -231,10 +261,14 @@ static int64_t keep_top(const int64_t *idx, const double *val, int64_t count, in
   return kept;
 }
 
-/* Solve one row's path, choose lambda by validation error, append it to the result. */
+/*
+ * Solve one row's path (its cross-products cvec, yy, ybar; s->yval set),
+ * choose lambda by validation error, append the row to the result.  The path
+ * stops after `patience` lambdas without a better validation error.
+ */
 static a2d_err fit_row(const fit_config *c, const fit_setup *f, a2d_lasso_solver *solver,
-                       const double *cvec, double yy, double ybar, const double *yval, int64_t row,
-                       block_result *r, row_scratch *s) {
+                       const double *cvec, double yy, double ybar, int64_t row, block_result *r,
+                       row_scratch *s) {
   const double lmax = a2d_lasso_lambda_max(&f->design, cvec);
   double best = INFINITY, best_lambda = lmax;
   int64_t best_count = 0, since_best = 0;
@@ -247,7 +281,7 @@ static a2d_err fit_row(const fit_config *c, const fit_setup *f, a2d_lasso_solver
     A2D_CHECK(a2d_lasso_solve(solver, lambda));
     a2d_lasso_active(solver, &idx, &val, &count);
     const double b = intercept(f, ybar, idx, val, count);
-    const double mse = val_error(f, yval, idx, val, count, b);
+    const double mse = val_error(f, s->yval, idx, val, count, b);
     if (mse < best) {
       best = mse, best_lambda = lambda, best_count = count, since_best = 0;
       memcpy(s->best_idx, idx, (size_t)count * sizeof(int64_t));
@@ -256,14 +290,14 @@ static a2d_err fit_row(const fit_config *c, const fit_setup *f, a2d_lasso_solver
       break;
     }
   }
-  if (!isfinite(best)) best = val_error(f, yval, NULL, NULL, 0, ybar); /* constant target */
+  if (!isfinite(best)) best = val_error(f, s->yval, NULL, NULL, 0, ybar); /* constant target */
   const int64_t kept = keep_top(s->best_idx, s->best_val, best_count, c->topk, s);
   const double b_top = intercept(f, ybar, s->top_idx, s->top_val, kept);
   r->intercept[row] = b_top;
   r->lambda[row] = best_lambda;
   r->val_mse[row] = best;
   r->val_mse_topk[row] =
-      kept == best_count ? best : val_error(f, yval, s->top_idx, s->top_val, kept, b_top);
+      kept == best_count ? best : val_error(f, s->yval, s->top_idx, s->top_val, kept, b_top);
   A2D_CHECK(result_append(r, row, s->top_idx, s->top_val, kept));
   return A2D_OK;
 }
@@ -279,12 +313,63 @@ static a2d_err read_block_outputs(a2d_context *ctx, const fit_config *c, const f
   return A2D_OK;
 }
 
-/* Fit every row of block b from its outputs y (M x rows). */
+/* A round's block on this rank: its outputs, centred for the cross-products. */
+typedef struct block_data {
+  int64_t rows;  /* targets x per_target (0: no block this round) */
+  int64_t width; /* columns of yc and cmat, the same on every rank */
+  float *y;      /* M x rows outputs */
+  double *yc;    /* m x width centred fitting outputs, column-major */
+  double *cmat;  /* n x width cross-products, column-major */
+  double *ybar, *yy;
+} block_data;
+
+static void block_data_free(block_data *d) {
+  free(d->y);
+  free(d->yc);
+  free(d->cmat);
+  free(d->ybar);
+  free(d->yy);
+  memset(d, 0, sizeof *d);
+}
+
+static a2d_err block_data_create(const fit_config *c, const fit_setup *f, block_data *d) {
+  memset(d, 0, sizeof *d);
+  d->width = c->block * f->per_target;
+  A2D_CHECK(A2D_CALLOC(d->y, f->M * d->width));
+  A2D_CHECK(A2D_CALLOC(d->yc, f->m * d->width));
+  A2D_CHECK(A2D_CALLOC(d->cmat, f->n * d->width));
+  A2D_CHECK(A2D_CALLOC(d->ybar, d->width));
+  A2D_CHECK(A2D_CALLOC(d->yy, d->width));
+  return A2D_OK;
+}
+
+/* Read block b's outputs and centre the fitting models' (this rank alone; b NULL: none). */
+static a2d_err read_block(a2d_context *ctx, const fit_config *c, const fit_setup *f,
+                          const block_id *b, block_data *d) {
+  const int64_t m = f->m;
+  memset(d->yc, 0, (size_t)(m * d->width) * sizeof(double));
+  d->rows = b ? (b->t1 - b->t0) * f->per_target : 0;
+  if (!b) return A2D_OK;
+  A2D_CHECK(read_block_outputs(ctx, c, f, b, d->y));
+  for (int64_t j = 0; j < d->rows; j++) {
+    double sum = 0.0, ss = 0.0, *col = d->yc + j * m;
+    for (int64_t i = 0; i < m; i++) col[i] = d->y[f->fit_models[i] * d->rows + j];
+    for (int64_t i = 0; i < m; i++) sum += col[i];
+    d->ybar[j] = sum / (double)m;
+    for (int64_t i = 0; i < m; i++) {
+      col[i] -= d->ybar[j];
+      ss += col[i] * col[i];
+    }
+    d->yy[j] = ss / (double)m;
+  }
+  return A2D_OK;
+}
+
+/* Fit every row of a block whose cross-products are in d->cmat (this rank alone). */
 static a2d_err fit_block(const fit_config *c, const fit_setup *f, a2d_lasso_solver *solver,
-                         const block_id *b, const float *y, block_result *r) {
+                         const block_data *d, block_result *r) {
   a2d_err err = A2D_OK;
-  const int64_t rows = (b->t1 - b->t0) * f->per_target, m = f->m, n = f->n;
-  double *yc = NULL, *cmat = NULL, *ybar = NULL, *yy = NULL, *yval = NULL;
+  const int64_t rows = d->rows, n = f->n;
   row_scratch s = {0};
   memset(r, 0, sizeof *r);
   r->rows = rows;
@@ -293,59 +378,27 @@ static a2d_err fit_block(const fit_config *c, const fit_setup *f, a2d_lasso_solv
   A2D_TRY(A2D_CALLOC(r->lambda, rows));
   A2D_TRY(A2D_CALLOC(r->val_mse, rows));
   A2D_TRY(A2D_CALLOC(r->val_mse_topk, rows));
-  A2D_TRY(A2D_CALLOC(yc, m * rows));
-  A2D_TRY(A2D_CALLOC(cmat, rows * n));
-  A2D_TRY(A2D_CALLOC(ybar, rows));
-  A2D_TRY(A2D_CALLOC(yy, rows));
-  A2D_TRY(A2D_CALLOC(yval, f->mv));
-  A2D_TRY(A2D_CALLOC(s.best_idx, n));
-  A2D_TRY(A2D_CALLOC(s.top_idx, n));
-  A2D_TRY(A2D_CALLOC(s.best_val, n));
-  A2D_TRY(A2D_CALLOC(s.top_val, n));
-  A2D_TRY(A2D_CALLOC(s.order, n));
-
-  /* Centre the fitting outputs; c = Xc^T yc / m for every row in one GEMM. */
-  for (int64_t i = 0; i < m; i++)
-    for (int64_t j = 0; j < rows; j++) yc[i * rows + j] = y[f->fit_models[i] * rows + j];
+  A2D_TRY(scratch_create(f, &s));
   for (int64_t j = 0; j < rows; j++) {
-    double sum = 0.0, ss = 0.0;
-    for (int64_t i = 0; i < m; i++) sum += yc[i * rows + j];
-    ybar[j] = sum / (double)m;
-    for (int64_t i = 0; i < m; i++) {
-      yc[i * rows + j] -= ybar[j];
-      ss += yc[i * rows + j] * yc[i * rows + j];
-    }
-    yy[j] = ss / (double)m;
-  }
-  cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)rows, (int)n, (int)m, 1.0 / (double)m,
-              yc, (int)rows, f->design.x, (int)n, 0.0, cmat, (int)n);
-
-  /* Each row's path. */
-  for (int64_t j = 0; j < rows; j++) {
-    for (int64_t v = 0; v < f->mv; v++) yval[v] = y[f->val_models[v] * rows + j];
-    A2D_TRY(fit_row(c, f, solver, cmat + j * n, yy[j], ybar[j], yval, j, r, &s));
+    for (int64_t v = 0; v < f->mv; v++) s.yval[v] = d->y[f->val_models[v] * rows + j];
+    A2D_TRY(fit_row(c, f, solver, d->cmat + j * n, d->yy[j], d->ybar[j], j, r, &s));
   }
 cleanup:
-  free(yc);
-  free(cmat);
-  free(ybar);
-  free(yy);
-  free(yval);
-  free(s.best_idx);
-  free(s.top_idx);
-  free(s.best_val);
-  free(s.top_val);
-  free(s.order);
+  scratch_free(&s);
   if (err) result_free(r);
   return err;
 }
 
-/* Read a block's outputs and fit it (this rank alone). */
-static a2d_err read_and_fit(a2d_context *ctx, const fit_config *c, const fit_setup *f,
-                            a2d_lasso_solver *solver, const block_id *b, float *y,
-                            block_result *r) {
-  A2D_CHECK(read_block_outputs(ctx, c, f, b, y));
-  A2D_CHECK(fit_block(c, f, solver, b, y, r));
+/*
+ * One round: every rank reads its block (if any), the cross-products of all
+ * blocks are one distributed product, and every rank fits its own (collective).
+ */
+static a2d_err fit_round(a2d_context *ctx, const fit_config *c, const fit_setup *f,
+                         a2d_lasso_solver *solver, const block_id *b, block_data *d,
+                         block_result *r) {
+  A2D_CHECK(a2d_agree(ctx->comm, read_block(ctx, c, f, b, d)));
+  A2D_CHECK(a2d_agree(ctx->comm, a2d_lasso_cross(&f->design, d->width, d->yc, d->cmat)));
+  A2D_CHECK(a2d_agree(ctx->comm, b ? fit_block(c, f, solver, d, r) : A2D_OK));
   return A2D_OK;
 }
 
@@ -457,7 +510,7 @@ static a2d_err fit_blocks(a2d_context *ctx, const fit_config *c, const fit_setup
   a2d_err err = A2D_OK;
   int64_t *todo = NULL, ntodo = 0, *info = NULL, mine[3];
   double *secs = NULL;
-  float *y = NULL;
+  block_data data = {0};
   a2d_lasso_solver *solver = NULL;
   block_result r = {0};
   char group[128];
@@ -476,7 +529,7 @@ static a2d_err fit_blocks(a2d_context *ctx, const fit_config *c, const fit_setup
   if (ntodo < nb)
     a2d_log("fit: resuming, %lld of %lld blocks already fitted", (long long)(nb - ntodo),
             (long long)nb);
-  A2D_TRY(A2D_CALLOC(y, f->M * c->block * f->per_target));
+  A2D_TRY(block_data_create(c, f, &data));
   A2D_TRY(a2d_lasso_solver_create(&f->design, c->tolerance, &solver));
 
   a2d_progress progress;
@@ -489,7 +542,7 @@ static a2d_err fit_blocks(a2d_context *ctx, const fit_config *c, const fit_setup
     const int64_t slot = round * ctx->size + ctx->rank;
     const block_id *b = slot < ntodo ? &blocks[todo[slot]] : NULL;
     double start = a2d_now();
-    A2D_TRY(a2d_agree(ctx->comm, b ? read_and_fit(ctx, c, f, solver, b, y, &r) : A2D_OK));
+    A2D_TRY(fit_round(ctx, c, f, solver, b, &data, &r));
     start = a2d_now() - start;
     MPI_Allgather(&start, 1, MPI_DOUBLE, secs, 1, MPI_DOUBLE, ctx->comm);
 
@@ -531,7 +584,7 @@ cleanup:
   free(todo);
   free(info);
   free(secs);
-  free(y);
+  block_data_free(&data);
   return err;
 }
 

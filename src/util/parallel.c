@@ -1,5 +1,6 @@
 /* parallel.c - block distribution, failure agreement and logging (a2d/parallel.h). */
 #include "a2d/parallel.h"
+#include "a2d/memory.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -106,6 +107,7 @@ double a2d_now(void) {
 
 void a2d_fault_point(const char *point) {
   const char *fault = getenv("A2D_FAULT"), *only = getenv("A2D_FAULT_RANK");
+  a2d_memory_checkpoint();
   if (!fault || strcmp(fault, point)) return;
   int rank = 0, initialized = 0;
   MPI_Initialized(&initialized);
@@ -127,4 +129,14 @@ void a2d_utc_time(MPI_Comm comm, char *buf, size_t size) {
   strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
   MPI_Bcast(text, (int)sizeof text, MPI_CHAR, 0, comm);
   snprintf(buf, size, "%s", text);
+}
+
+a2d_err a2d_mpi_status(int rc, const char *call, const char *file, int line, const char *func) {
+  if (rc == MPI_SUCCESS) return A2D_OK;
+  char text[MPI_MAX_ERROR_STRING];
+  int len = 0, rank = -1;
+  MPI_Error_string(rc, text, &len);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  return a2d_error_raise(file, line, func, A2D_ERR_INTERNAL, "rank %d: %s failed: %s", rank, call,
+                         text);
 }

@@ -1,6 +1,8 @@
 /* progress.c - throttled progress lines with rate and ETA (a2d/progress.h). */
 #include "a2d/progress.h"
 
+#include "a2d/memory.h"
+
 #include <stdio.h>
 
 #include "a2d/parallel.h"
@@ -31,6 +33,7 @@ void a2d_progress_update(a2d_progress *p, int64_t done) {
   double now = a2d_now();
   if (done < p->total && now - p->last_print < PROGRESS_INTERVAL) return;
   p->last_print = now;
+  a2d_memory_checkpoint();
   double elapsed = now - p->t0, rate = elapsed > 0 ? (double)(done - p->start_done) / elapsed : 0;
   char eta[32] = "-";
   if (rate > 0) format_duration((double)(p->total - done) / rate, eta, sizeof eta);

@@ -1,6 +1,8 @@
 # fit_ranks.sh - stage fit (margin and logit datamodels, with LDS) gives
-# identical /datamodel at 1, 2 and 4 ranks; the CSR matrix is well formed and
-# its predictions, recomputed in numpy, are the LDS's predicted margins.
+# identical /datamodel at 1, 2 and 4 ranks, and at 4 ranks in two pseudo-nodes
+# of 2 (A2D_NODE_RANKS: the counts shared per node and exchanged between
+# nodes); the CSR matrix is well formed and its predictions, recomputed in
+# numpy, are the LDS's predicted margins; the stage records its Pss.
 . "$SRC/tests/cli/lib.sh"
 for np in 1 2 4; do
   small_fit_deck m$np.h5 > m$np.ini
@@ -9,6 +11,10 @@ for np in 1 2 4; do
   expect_ok "logits on $np ranks" np $np "$A2D" run l$np.ini --set datamodel.output=logits --set datamodel.topk=5
 done
 check "LDS printed" grep -qE "fit: LDS -?[0-9.]+ on training targets" out.txt
+small_fit_deck mn.h5 > mn.ini
+expect_ok "margins on 4 ranks in 2 pseudo-nodes" env A2D_NODE_RANKS=2 "$MPIEXEC" -n 4 "$A2D" run mn.ini
+expect_ok "margins: 1 rank = 2 pseudo-nodes of 2 ranks" h5diff -r m1.h5 mn.h5 /datamodel /datamodel
+expect_fail "a bad A2D_NODE_RANKS is refused" 2 "A2D_NODE_RANKS=two: expected a positive whole number" env A2D_NODE_RANKS=two "$A2D" run mn.ini --force
 for np in 2 4; do
   expect_ok "margins: 1 rank = $np ranks" h5diff -r m1.h5 m$np.h5 /datamodel /datamodel
   expect_ok "logits: 1 rank = $np ranks" h5diff -r l1.h5 l$np.h5 /datamodel /datamodel
@@ -49,6 +55,8 @@ for name, per in ((sys.argv[1], 1), (sys.argv[2], 4)):
     assert np.allclose(got, margins, atol=1e-4), np.abs(got - margins).max()
     lds = np.concatenate([d["lds_train"][:], d["lds_val"][:]])
     assert np.all(np.abs(lds) <= 1) and abs(lds[:300].mean() - d.attrs["lds_train_mean"]) < 1e-9
+    s = f["stages/fit"].attrs
+    assert 0 < s["peak_pss_mib"] <= s["peak_pss_node_mib"] and s["peak_pss_mib"] < 2 * s["peak_memory_mib"]
 PY
 fi
 small_fit_deck nl.h5 | sed 's/^save_logits = true$/save_logits = false/' > nl.ini

@@ -2,9 +2,11 @@
  * test_lasso.c - the multi-target LASSO solver: on small random problems it
  * matches a plain reference solver (naive cyclic coordinate descent with an
  * explicit intercept, run to exhaustion) to 1e-6 relative in objective at
- * every lambda of the path; the Gram matrix is bit-identical however many
- * ranks share it; a planted sparse linear model is recovered.
- * Ranks: 1, 2, 4.
+ * every lambda of the path; the count matrix, the Gram entries and the
+ * cross-products are bit-identical however many ranks (and pseudo-nodes,
+ * A2D_NODE_RANKS) share them, and the cross-products equal the plain sums;
+ * a planted sparse linear model is recovered.
+ * Ranks: 1, 2, 4 (and 4 in pseudo-nodes of 2).
  */
 #include <math.h>
 #include <mpi.h>
@@ -26,6 +28,17 @@ static double objective(const uint8_t *X, const double *y, int64_t m, int64_t n,
   }
   for (int64_t j = 0; j < n; j++) l1 += fabs(theta[j]);
   return ss / (2.0 * (double)m) + lambda * l1;
+}
+
+/* The design of the full m x n masks X, every rank passing its block of rows. */
+static a2d_err design_of(MPI_Comm comm, const uint8_t *X, int64_t m, int64_t n,
+                         a2d_lasso_design *D) {
+  int rank, size;
+  int64_t row0, rows;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  a2d_lasso_rows(m, size, rank, &row0, &rows);
+  return a2d_lasso_design_create(comm, X + row0 * n, row0, rows, m, n, D);
 }
 
 /* Reference: cyclic coordinate descent on the raw problem, intercept updated exactly. */
@@ -86,7 +99,7 @@ static void test_path_against_reference(uint64_t seed, int64_t m, int64_t n) {
   random_problem(seed, m, n, 6, X, y, w);
   a2d_lasso_design D;
   a2d_lasso_solver *s = NULL;
-  CHECK_OK(a2d_lasso_design_create(MPI_COMM_WORLD, X, m, n, &D));
+  CHECK_OK(design_of(MPI_COMM_WORLD, X, m, n, &D));
   CHECK_OK(a2d_lasso_solver_create(&D, 1e-14, &s));
   if (!s) return;
   double yy, ybar, refb = 0;
@@ -123,27 +136,66 @@ static void test_path_against_reference(uint64_t seed, int64_t m, int64_t n) {
   free(X), free(y), free(w), free(c), free(ref), free(theta);
 }
 
-/* The shared Gram matrix is the same bit for bit on any number of ranks. */
+/*
+ * The counts, Gram entries and cross-products are the same bit for bit on
+ * any number of ranks; the cross-products equal the plain sums (to rounding).
+ */
 static void test_design_ranks(void) {
-  const int64_t m = 57, n = 33;
+  const int64_t m = 57, n = 133, width = 70; /* more than one PDGEMM of targets */
   uint8_t *X = calloc((size_t)(m * n), 1);
-  double y[57], w[33];
+  double y[57], w[133];
+  double *yc = calloc((size_t)(m * width), sizeof(double));
+  double *c_all = calloc((size_t)(n * width), sizeof(double));
+  double *c_one = calloc((size_t)(n * width), sizeof(double));
+  double *c_ref = calloc((size_t)n, sizeof(double));
   random_problem(9, m, n, 3, X, y, w);
+  a2d_rng rng;
+  a2d_rng_seed(&rng, 10, 79, 0);
+  for (int64_t i = 0; i < m * width; i++) /* magnitudes over 12 orders, as outputs can have */
+    yc[i] = a2d_rng_normal(&rng) * pow(10.0, (double)(i % 13) - 6.0);
+  for (int64_t i = 0; i < m; i++) yc[5 * m + i] = 0.0; /* an all-zero target */
   a2d_lasso_design all, one;
-  CHECK_OK(a2d_lasso_design_create(MPI_COMM_WORLD, X, m, n, &all));
-  CHECK_OK(a2d_lasso_design_create(MPI_COMM_SELF, X, m, n, &one));
-  CHECK(all.gram && one.gram && !memcmp(all.gram, one.gram, sizeof(double) * (size_t)(n * n)));
-  /* Symmetric, and the diagonal is the variance of each column. */
+  CHECK_OK(design_of(MPI_COMM_WORLD, X, m, n, &all));
+  CHECK_OK(design_of(MPI_COMM_SELF, X, m, n, &one));
+  if (!all.counts || !one.counts) return;
+  CHECK(all.count_bytes == 2 && !memcmp(all.counts, one.counts, (size_t)(n * n * 2)));
+  /* Every rank passes the same targets here, so each gets the same c. */
+  CHECK_OK(a2d_lasso_cross(&all, width, yc, c_all));
+  CHECK_OK(a2d_lasso_cross(&one, width, yc, c_one));
+  CHECK(!memcmp(c_all, c_one, sizeof(double) * (size_t)(n * width)));
+  /* Symmetric counts whose diagonal is the column sums; G's diagonal is mu (1 - mu). */
   int ok = 1;
+  double worst = 0;
   for (int64_t i = 0; i < n; i++) {
     double mu = one.mean[i];
-    ok &= fabs(one.gram[i * n + i] - mu * (1 - mu)) < 1e-12;
-    for (int64_t j = 0; j < n; j++) ok &= one.gram[i * n + j] == one.gram[j * n + i];
+    int64_t sum = 0;
+    for (int64_t v = 0; v < m; v++) sum += X[v * n + i];
+    ok &= one.sums[i] == sum && all.sums[i] == sum;
+    ok &= fabs(a2d_lasso_gram(&one, i, i) - mu * (1 - mu)) < 1e-12;
+    for (int64_t j = 0; j < n; j++) {
+      ok &= a2d_lasso_gram(&one, i, j) == a2d_lasso_gram(&one, j, i);
+      ok &= a2d_lasso_gram(&one, i, j) == a2d_lasso_gram(&all, i, j);
+    }
   }
+  for (int64_t r = 0; r < width; r++) {
+    memset(c_ref, 0, sizeof(double) * (size_t)n);
+    double scale = 0;
+    for (int64_t v = 0; v < m; v++) {
+      scale += fabs(yc[r * m + v]);
+      for (int64_t j = 0; j < n; j++)
+        if (X[v * n + j]) c_ref[j] += yc[r * m + v] / (double)m;
+    }
+    for (int64_t j = 0; j < n && scale > 0; j++) {
+      double e = fabs(c_all[r * n + j] - c_ref[j]) / (scale / (double)m);
+      worst = e > worst ? e : worst;
+    }
+  }
+  printf("cross-products: largest difference from the plain sums %.2e of sum |y| / m\n", worst);
   CHECK(ok);
+  CHECK(worst < 1e-14);
   a2d_lasso_design_free(&all);
   a2d_lasso_design_free(&one);
-  free(X);
+  free(X), free(yc), free(c_all), free(c_one), free(c_ref);
 }
 
 /* A planted 5-sparse model in 150 points is recovered from 600 noisy models. */
@@ -163,7 +215,7 @@ static void test_planted(void) {
   }
   a2d_lasso_design D;
   a2d_lasso_solver *s = NULL;
-  CHECK_OK(a2d_lasso_design_create(MPI_COMM_WORLD, X, m, n, &D));
+  CHECK_OK(design_of(MPI_COMM_WORLD, X, m, n, &D));
   CHECK_OK(a2d_lasso_solver_create(&D, 1e-12, &s));
   if (!s) return;
   double yy, ybar;
