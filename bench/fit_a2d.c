@@ -3,8 +3,9 @@
  * ensemble, for bench/fit: a2d's (a2d/lasso.h) or the reference, stage fit's
  * solver as of commit 97b7d16 (lasso_reference.c).
  *
- * The problem is stage fit's: the study's fitting models (/datamodel/fit_models)
- * and the first T training targets' margins, each solved along the same path
+ * The problem is stage fit's: the study's fitting models (/datamodel/fit_models,
+ * or every ensemble model if the study has no fit yet) and the first T
+ * training targets' margins, each solved along the same path
  * of L lambdas (no early stop).  Every rank solves its block of the targets;
  * rank 0 writes every solution so that the benchmark can recompute the
  * objective and choose each target's lambda by its validation error.
@@ -102,13 +103,16 @@ static a2d_err read_problem(const char *study, problem *p) {
   A2D_TRY(a2d_store_open(MPI_COMM_WORLD, study, &st));
   A2D_TRY(a2d_store_shape(st, "/ensemble/masks", &nd, dims));
   const int64_t M = dims[0], n = dims[1];
-  A2D_TRY(a2d_store_shape(st, "/datamodel/fit_models", &nd, dims));
-  const int64_t m = dims[0], T = p->T;
+  int split;
+  A2D_TRY(a2d_store_exists(st, "/datamodel/fit_models", &split));
+  if (split) A2D_TRY(a2d_store_shape(st, "/datamodel/fit_models", &nd, dims));
+  const int64_t m = split ? dims[0] : M, T = p->T;
   p->m = m, p->n = n;
   A2D_TRY(A2D_CALLOC(fit, m));
   A2D_TRY(A2D_CALLOC(all, M * n));
   A2D_TRY(A2D_CALLOC(margins, M * T));
-  A2D_TRY(a2d_store_read_rows(st, "/datamodel/fit_models", A2D_I64, 0, m, fit));
+  if (split) A2D_TRY(a2d_store_read_rows(st, "/datamodel/fit_models", A2D_I64, 0, m, fit));
+  for (int64_t i = 0; i < m && !split; i++) fit[i] = i;
   A2D_TRY(a2d_store_read_rows(st, "/ensemble/masks", A2D_U8, 0, M, all));
   const int64_t start[2] = {0, 0}, count[2] = {M, T};
   A2D_TRY(a2d_store_read_block(st, "/ensemble/margins_train", A2D_F32, 2, start, count, margins));

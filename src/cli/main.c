@@ -4,6 +4,8 @@
  *   a2d run DECK [--set section.key=value ...] [--force] [--verbose]
  *   a2d STAGE DECK [...]        one stage (see `a2d --help` for the list)
  *   a2d check DECK [--set ...]  validate a deck, print it with defaults filled in
+ *   a2d plan DECK --nodes N --ranks-per-node R --mem-per-node GB [--from STUDY.h5]
+ *                               memory per rank and node, and time, of every stage
  *   a2d status DECK             the state of every stage in the study file
  *   a2d report DECK             the evaluation summary; <study>-report/{report.md,summary.csv}
  *   a2d study expand DECK [--out FOLDER] [--force]   one deck per [study] case, and a manifest
@@ -18,6 +20,7 @@
  */
 #include <cblas.h>
 #include <errno.h>
+#include <math.h>
 #include <mpi.h>
 #include <petscsys.h>
 #include <stdio.h>
@@ -30,6 +33,7 @@
 #include "a2d/deck.h"
 #include "a2d/error.h"
 #include "a2d/parallel.h"
+#include "a2d/plan.h"
 #include "a2d/provenance.h"
 #include "a2d/stage.h"
 #include "a2d/store.h"
@@ -47,7 +51,8 @@ typedef struct cli_args {
   const char *deck_path; /* the first argument after the command */
   const char *pos[2];    /* arguments after that: `study SUB PATH`, `get DECK KEY` */
   int npos;
-  const char *out; /* --out FOLDER (study expand) */
+  const char *out;                                          /* --out FOLDER (study expand) */
+  const char *nodes, *ranks_per_node, *mem_per_node, *from; /* plan */
   const char *sets[MAX_SETS];
   int nsets;
   int force, verbose;
@@ -62,6 +67,9 @@ static void print_usage(FILE *out) {
           "  a2d run DECK [options]     run every stage in order, skipping completed ones\n"
           "  a2d STAGE DECK [options]   run one stage\n"
           "  a2d check DECK [options]   validate DECK and print the effective deck\n"
+          "  a2d plan DECK --nodes N --ranks-per-node R --mem-per-node GB [--from STUDY.h5]\n"
+          "                             memory per rank and per node and the time of every\n"
+          "                             stage on that machine; refuses a plan that does not fit\n"
           "  a2d status DECK [options]  show the state of each stage in the study file\n"
           "  a2d report DECK [options]  print the evaluation's summary; write report.md and\n"
           "                             summary.csv into <study file>-report/ beside it\n"
@@ -103,6 +111,15 @@ static a2d_err parse_args(int argc, char **argv, cli_args *args) {
     } else if (!strcmp(a, "--out") || !strncmp(a, "--out=", 6)) {
       args->out = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
       if (!args->out) return A2D_ERROR(A2D_ERR_DECK, "--out needs a folder");
+    } else if (!strcmp(a, "--nodes") || !strcmp(a, "--ranks-per-node") ||
+               !strcmp(a, "--mem-per-node") || !strcmp(a, "--from")) {
+      const char *value = i + 1 < argc ? argv[++i] : NULL;
+      if (!value) return A2D_ERROR(A2D_ERR_DECK, "%s needs a value", a);
+      const char **slot = !strcmp(a, "--nodes")            ? &args->nodes
+                          : !strcmp(a, "--ranks-per-node") ? &args->ranks_per_node
+                          : !strcmp(a, "--mem-per-node")   ? &args->mem_per_node
+                                                           : &args->from;
+      *slot = value;
     } else if (!strcmp(a, "--force")) {
       args->force = 1;
     } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
@@ -405,6 +422,37 @@ static a2d_err command_study(a2d_context *ctx, const cli_args *args) {
   return A2D_OK;
 }
 
+/* A positive number from option `name` (whole numbers with `whole`). */
+static a2d_err positive_option(const char *name, const char *text, int whole, double *v) {
+  char *end;
+  if (!text) return A2D_ERROR(A2D_ERR_DECK, "a2d plan needs %s (see a2d --help)", name);
+  *v = strtod(text, &end);
+  if (*end || !(*v > 0) || !isfinite(*v) || (whole && *v != floor(*v)))
+    return A2D_ERROR(A2D_ERR_DECK, "%s %s: expected a positive %s", name, text,
+                     whole ? "whole number" : "number");
+  return A2D_OK;
+}
+
+/* `a2d plan DECK --nodes N --ranks-per-node R --mem-per-node GB [--from STUDY.h5]` (rank 0). */
+static a2d_err command_plan(a2d_context *ctx, const cli_args *args) {
+  double nodes, rpn, mem;
+  a2d_plan_rates rates;
+  int fits = 1;
+  A2D_CHECK(positive_option("--nodes", args->nodes, 1, &nodes));
+  A2D_CHECK(positive_option("--ranks-per-node", args->ranks_per_node, 1, &rpn));
+  A2D_CHECK(positive_option("--mem-per-node", args->mem_per_node, 0, &mem));
+  a2d_plan_machine machine = {(int64_t)nodes, (int64_t)rpn, mem};
+  a2d_plan_rates_default(&rates);
+  a2d_err err = A2D_OK;
+  if (ctx->rank == 0 && args->from) err = a2d_plan_rates_from_study(args->from, &rates);
+  if (ctx->rank == 0 && !err) err = a2d_plan_print(ctx->deck, &machine, &rates, stdout, &fits);
+  A2D_CHECK(a2d_agree(ctx->comm, err));
+  MPI_Bcast(&fits, 1, MPI_INT, 0, ctx->comm);
+  if (!fits)
+    return A2D_ERROR(A2D_ERR_DECK, "the plan does not fit %.0f GiB per node (see above)", mem);
+  return A2D_OK;
+}
+
 /* Dispatch a parsed command line. */
 static a2d_err dispatch(a2d_context *ctx, const cli_args *args) {
   const char *cmd = args->command;
@@ -427,7 +475,7 @@ static a2d_err dispatch(a2d_context *ctx, const cli_args *args) {
   if (!strcmp(cmd, "study")) return command_study(ctx, args);
   const a2d_stage *stage = a2d_stage_find(cmd);
   if (!stage && strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "status") &&
-      strcmp(cmd, "report") && strcmp(cmd, "get"))
+      strcmp(cmd, "report") && strcmp(cmd, "get") && strcmp(cmd, "plan"))
     return A2D_ERROR(A2D_ERR_DECK, "unknown command \"%s\" (see a2d --help)", cmd);
   if (args->npos > (strcmp(cmd, "get") ? 0 : 1) || (!strcmp(cmd, "get") && args->npos != 1))
     return A2D_ERROR(
@@ -442,6 +490,7 @@ static a2d_err dispatch(a2d_context *ctx, const cli_args *args) {
   }
   if (strcmp(cmd, "status") && strcmp(cmd, "report"))
     A2D_CHECK(a2d_stages_check(ctx->comm, ctx->deck, stage));
+  if (!strcmp(cmd, "plan")) return command_plan(ctx, args);
   if (!strcmp(cmd, "check")) return command_check(ctx);
   if (!strcmp(cmd, "status")) return command_status(ctx);
   if (!strcmp(cmd, "report")) return command_report(ctx);
