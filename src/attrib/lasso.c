@@ -1,7 +1,8 @@
 /*
- * lasso.c - multi-target LASSO on a shared 0/1 design (a2d/lasso.h):
- * the exact centred Gram matrix, and a path solver by coordinate descent in
- * covariance form on working sets grown by KKT checks.
+ * lasso.c - multi-target LASSO on a shared 0/1 design (a2d/lasso.h): the
+ * exact co-occurrence counts on the process grid and in node-shared memory,
+ * exact cross-products by slicing, and a path solver by coordinate descent in
+ * covariance form on a working set grown by KKT checks.
  */
 #include "a2d/lasso.h"
 
