@@ -24,10 +24,11 @@
  * G is the same bit for bit however the work is shared out.
  *
  * The cross-products c = X^T yc / m of a round of targets (every rank its
- * own block) are one PDGEMM.  yc is split first into three slices whose
- * products with a 0/1 matrix are exact in double in any order of summation
- * (each slice is a multiple of one power of two, small enough that m of them
- * cannot round), so c too is the same on any rank count, grid or BLAS kernel.
+ * own block) are one PDGEMM.  yc is first rounded to a slice whose products
+ * with a 0/1 matrix are exact in double in any order of summation (a
+ * multiple of one power of two, small enough that m of them cannot round;
+ * it keeps 36 bits or more of the target's largest |yc|), so c is the same
+ * on any rank count, grid or BLAS kernel.
  *
  * The solver.  Each target is solved along a decreasing lambda path with warm
  * starts by coordinate descent in covariance form (glmnet's "covariance

@@ -162,14 +162,18 @@ void a2d_lasso_design_free(a2d_lasso_design *d) {
   memset(d, 0, sizeof *d);
 }
 
+/* Side of the tiles in which the working set's block is transposed. */
+#define LASSO_TILE 32
+
 /* Slices per value in the cross-products. */
-#define LASSO_SLICES 2
+#define LASSO_SLICES 1
 
 /*
- * Split v (all |v| < 2^e) into slices q0 + q1 (+ a dropped rest below
- * 2^(e - 2 bits - 1)), each a multiple of 2^(e - (s+1) bits) of magnitude at
- * most 2^(e - s bits): a sum of m of them is exact when m 2^bits <= 2^52.
- * With bits >= 36 (m <= 65,535) the rest is below 2^-72 of the largest |v|.
+ * Split v (all |v| < 2^e) into LASSO_SLICES slices plus a dropped rest, each
+ * slice s a multiple of 2^(e - (s+1) bits) of magnitude at most 2^(e - s
+ * bits): a sum of m of them is exact when m 2^bits <= 2^52.  One slice keeps
+ * bits >= 36 bits (m <= 65,535): the rest is at most 2^-37 of the largest |v|
+ * (2^-43 at m = 1,024), below the rounding of a plain double sum of m terms.
  */
 static void slice(double v, int e, int bits, double q[LASSO_SLICES]) {
   for (int s = 0; s < LASSO_SLICES; s++) {
@@ -205,9 +209,13 @@ a2d_err a2d_lasso_cross(const a2d_lasso_design *d, int64_t width, const double *
     }
     A2D_TRY(a2d_pdgemm('T', 'N', 1.0, &d->x, &Y, 0.0, &C));
     for (int64_t r = 0; r < cols; r++) {
-      const double *s0 = C.local + S * r * C.ld, *s1 = s0 + C.ld;
+      const double *s0 = C.local + S * r * C.ld;
       double *out = c + (r0 + r) * n;
-      for (int64_t j = 0; j < n; j++) out[j] = (s0[j] + s1[j]) / (double)m;
+      for (int64_t j = 0; j < n; j++) {
+        double sum = s0[j]; /* the slices' exact products, added in a fixed order */
+        for (int64_t q = 1; q < S; q++) sum += s0[q * C.ld + j];
+        out[j] = sum / (double)m;
+      }
     }
   }
 cleanup:
@@ -257,6 +265,8 @@ struct a2d_lasso_solver {
   double *diag; /* its diagonal, in double */
   int64_t cap;
   double *th, *gr;    /* theta and gradient on the working set (cap each) */
+  double *wsum;       /* n: s_{work[a]} in double, for each place a of the working set */
+  void *rowbuf;       /* n counts: a copy of the row of N being read */
   int64_t *act_index; /* output buffers of a2d_lasso_active */
   double *act_value;
 };
@@ -275,6 +285,8 @@ a2d_err a2d_lasso_solver_create(const a2d_lasso_design *d, double tol, a2d_lasso
   A2D_TRY(A2D_CALLOC(s->work, d->n));
   A2D_TRY(A2D_CALLOC(s->act_index, d->n));
   A2D_TRY(A2D_CALLOC(s->act_value, d->n));
+  A2D_TRY(A2D_CALLOC(s->wsum, d->n));
+  A2D_TRY(a2d_calloc((size_t)d->n, (size_t)d->count_bytes, &s->rowbuf));
   for (int64_t j = 0; j < d->n; j++) s->slot[j] = -1;
   *out = s;
   return A2D_OK;
@@ -296,6 +308,8 @@ void a2d_lasso_solver_destroy(a2d_lasso_solver **s) {
   free((*s)->gr);
   free((*s)->act_index);
   free((*s)->act_value);
+  free((*s)->wsum);
+  free((*s)->rowbuf);
   free(*s);
   *s = NULL;
 }
@@ -350,16 +364,27 @@ cleanup:
 #define LASSO_HOT
 #endif
 
-/* row[b] = G_{i, work[b]} = (m N_{i, work[b]} - s_i s_{work[b]}) / m^2, b < na. */
-#define GRAM_ROW(name, type)                                                         \
-  LASSO_HOT static void name(float *row, const type *counts, const int64_t *sums,    \
-                             const int64_t *work, int64_t na, int64_t m, int64_t si, \
-                             double inv_m2) {                                        \
-    for (int64_t b = 0; b < na; b++)                                                 \
-      row[b] = (float)((double)(counts[work[b]] * m - si * sums[work[b]]) * inv_m2); \
-  }
-GRAM_ROW(gram_row16, uint16_t)
-GRAM_ROW(gram_row32, uint32_t)
+/*
+ * row[b] = G_{i, work[b]} = (m N_{i, work[b]} - s_i s_{work[b]}) / m^2, b < na,
+ * from counts = row i of N and ws[b] = s_{work[b]}.  With 16-bit counts (m <=
+ * 65,535) every product is below 2^32 and exact in double; 32-bit counts
+ * form the numerator in int64.  Either way it is exact, so the bits are the
+ * same.
+ */
+LASSO_HOT static void gram_row16(float *row, const uint16_t *counts, const double *ws,
+                                 const int64_t *work, int64_t na, int64_t m, int64_t si,
+                                 double inv_m2) {
+  const double md = (double)m, sid = (double)si;
+  for (int64_t b = 0; b < na; b++)
+    row[b] = (float)(((double)counts[work[b]] * md - sid * ws[b]) * inv_m2);
+}
+
+LASSO_HOT static void gram_row32(float *row, const uint32_t *counts, const double *ws,
+                                 const int64_t *work, int64_t na, int64_t m, int64_t si,
+                                 double inv_m2) {
+  for (int64_t b = 0; b < na; b++)
+    row[b] = (float)((double)((int64_t)counts[work[b]] * m - si * (int64_t)ws[b]) * inv_m2);
+}
 
 /*
  * Add to the working set every j outside it whose KKT condition |grad_j| <=
@@ -377,22 +402,35 @@ static a2d_err add_violators(a2d_lasso_solver *s, double lambda, int64_t *added)
   for (int64_t j = 0; j < n; j++)
     if (s->slot[j] < 0 && fabs(s->grad[j]) > lambda) {
       s->slot[j] = s->nwork;
+      s->wsum[s->nwork] = (double)d->sums[j];
       s->work[s->nwork] = j;
       s->th[s->nwork++] = 0.0;
     }
   const int64_t m = d->m, na = s->nwork, cap = s->cap;
   const double inv_m2 = 1.0 / ((double)m * (double)m);
+  /* A long gather from a row of N touches most of its cache lines at random:
+     copying the row first lets the hardware stream it in. */
+  const int copy = na * 32 >= n;
+  const size_t row_bytes = (size_t)n * (size_t)d->count_bytes;
   for (int64_t a = old; a < na; a++) {
     const int64_t i = s->work[a], si = d->sums[i];
     float *row = s->block + a * cap;
+    const char *counts = (const char *)d->counts + (size_t)i * row_bytes;
+    if (copy) counts = memcpy(s->rowbuf, counts, row_bytes);
     if (d->count_bytes == 2)
-      gram_row16(row, (const uint16_t *)d->counts + i * n, d->sums, s->work, na, m, si, inv_m2);
+      gram_row16(row, (const uint16_t *)counts, s->wsum, s->work, na, m, si, inv_m2);
     else
-      gram_row32(row, (const uint32_t *)d->counts + i * n, d->sums, s->work, na, m, si, inv_m2);
+      gram_row32(row, (const uint32_t *)counts, s->wsum, s->work, na, m, si, inv_m2);
     s->diag[a] = (double)(d->sums[i] * m - si * si) * inv_m2;
   }
-  for (int64_t b = 0; b < old; b++) /* the old rows' new columns, by symmetry */
-    for (int64_t a = old; a < na; a++) s->block[b * cap + a] = s->block[a * cap + b];
+  /* The old rows' new columns, by symmetry: a transpose in tiles that stay in cache. */
+  for (int64_t b0 = 0; b0 < old; b0 += LASSO_TILE)
+    for (int64_t a0 = old; a0 < na; a0 += LASSO_TILE) {
+      const int64_t b1 = b0 + LASSO_TILE < old ? b0 + LASSO_TILE : old;
+      const int64_t a1 = a0 + LASSO_TILE < na ? a0 + LASSO_TILE : na;
+      for (int64_t b = b0; b < b1; b++)
+        for (int64_t a = a0; a < a1; a++) s->block[b * cap + a] = s->block[a * cap + b];
+    }
   return A2D_OK;
 }
 

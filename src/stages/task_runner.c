@@ -1,6 +1,7 @@
 /* task_runner.c - checkpointed rounds of independent model tasks (task_runner.h). */
 #include "task_runner.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,26 +76,91 @@ static void free_buffers(round_buffers *b) {
   free(b->prep_seconds);
 }
 
-/* Run tasks [t0, t1) into the buffers (row 0 = task t0). */
-static a2d_err run_block(const a2d_task_plan *p, int64_t t0, int64_t t1, round_buffers *b) {
-  for (int64_t t = t0; t < t1; t++) {
-    const int64_t j = t - t0;
-    a2d_task_output out = {b->margins_train + j * p->n,
-                           b->margins_val + j * p->n_val,
-                           b->correct_train + j * p->n,
-                           b->correct_val + j * p->n_val,
-                           0,
-                           0,
-                           0,
-                           0};
-    memset(out.correct_train, 0, (size_t)p->n);
-    memset(out.correct_val, 0, (size_t)p->n_val);
-    double start = a2d_now();
-    A2D_CHECK(p->run(p->ctx, t, &out));
-    b->examples[j] = out.examples;
-    b->prep_examples[j] = out.prep_examples;
-    b->prep_seconds[j] = out.prep_seconds;
-    b->seconds[j] = out.seconds > 0 ? out.seconds : a2d_now() - start - out.prep_seconds;
+/*
+ * One task's outputs packed in one record, so that a round's results can be
+ * exchanged in one call: examples, prep_examples (i64), seconds,
+ * prep_seconds (f64), margins_train (n f32), margins_val (n_val f32),
+ * correct_train (n u8), correct_val (n_val u8), padded to 8 bytes.
+ */
+static size_t record_bytes(const a2d_task_plan *p) {
+  const size_t bytes = 32 + 5 * (size_t)(p->n + p->n_val);
+  return (bytes + 7) / 8 * 8;
+}
+
+static a2d_task_output record_view(const a2d_task_plan *p, char *rec) {
+  float *margins = (float *)(rec + 32);
+  uint8_t *correct = (uint8_t *)(margins + p->n + p->n_val);
+  return (a2d_task_output){margins, margins + p->n, correct, correct + p->n, 0, 0, 0, 0};
+}
+
+/* Run task t into record rec. */
+static a2d_err run_task(const a2d_task_plan *p, int64_t t, char *rec) {
+  a2d_task_output out = record_view(p, rec);
+  memset(out.correct_train, 0, (size_t)(p->n + p->n_val));
+  double start = a2d_now();
+  A2D_CHECK(p->run(p->ctx, t, &out));
+  const double seconds = out.seconds > 0 ? out.seconds : a2d_now() - start - out.prep_seconds;
+  memcpy(rec, &out.examples, 8);
+  memcpy(rec + 8, &out.prep_examples, 8);
+  memcpy(rec + 16, &seconds, 8);
+  memcpy(rec + 24, &out.prep_seconds, 8);
+  return A2D_OK;
+}
+
+/* Unpack record rec into row j of the write buffers. */
+static void unpack_record(const a2d_task_plan *p, char *rec, int64_t j, round_buffers *b) {
+  const a2d_task_output out = record_view(p, rec);
+  memcpy(b->margins_train + j * p->n, out.margins_train, (size_t)p->n * sizeof(float));
+  memcpy(b->margins_val + j * p->n_val, out.margins_val, (size_t)p->n_val * sizeof(float));
+  memcpy(b->correct_train + j * p->n, out.correct_train, (size_t)p->n);
+  memcpy(b->correct_val + j * p->n_val, out.correct_val, (size_t)p->n_val);
+  memcpy(b->examples + j, rec, 8);
+  memcpy(b->prep_examples + j, rec + 8, 8);
+  memcpy(b->seconds + j, rec + 16, 8);
+  memcpy(b->prep_seconds + j, rec + 24, 8);
+}
+
+/* Run this rank's tasks of round [r0, r1), r0 + rank + k size, into records ran[k]. */
+static a2d_err run_mine(a2d_context *ctx, const a2d_task_plan *p, int64_t r0, int64_t r1,
+                        char *ran) {
+  const size_t rb = record_bytes(p);
+  int64_t k = 0;
+  for (int64_t t = r0 + ctx->rank; t < r1; t += ctx->size, k++)
+    A2D_CHECK(run_task(p, t, ran + (size_t)k * rb));
+  return A2D_OK;
+}
+
+/*
+ * After run_mine, move the records so that each rank holds the consecutive
+ * tasks [lo, hi) of the round it writes (a2d_block_range), unpacked into b.
+ * counts has room for 5 size + 1 ints.  Collective.
+ */
+static a2d_err exchange_round(a2d_context *ctx, const a2d_task_plan *p, int64_t r0, int64_t r1,
+                              char *ran, char *got, int *counts, round_buffers *b) {
+  const int rb = (int)record_bytes(p), size = ctx->size, rank = ctx->rank;
+  int *send = counts, *recv = counts + size, *sdisp = counts + 2 * size;
+  int *rdisp = counts + 3 * size, *first = counts + 4 * size; /* first[q]: q writes from here */
+  int64_t lo, hi;
+  for (int q = 0; q < size; q++) {
+    a2d_block_range(r1 - r0, size, q, &lo, &hi);
+    first[q] = (int)lo;
+    send[q] = recv[q] = 0;
+  }
+  first[size] = (int)(r1 - r0);
+  for (int q = 0, i = 0; q < size; q++)
+    for (; i < first[q + 1]; i++) { /* task r0 + i: run by i % size, written by q */
+      if (i % size == rank) send[q] += rb;
+      if (q == rank) recv[i % size] += rb;
+    }
+  sdisp[0] = rdisp[0] = 0;
+  for (int q = 1; q < size; q++) sdisp[q] = sdisp[q - 1] + send[q - 1];
+  for (int q = 1; q < size; q++) rdisp[q] = rdisp[q - 1] + recv[q - 1];
+  A2D_CHECK(A2D_MPI(
+      MPI_Alltoallv(ran, send, sdisp, MPI_BYTE, got, recv, rdisp, MPI_BYTE, ctx->comm)));
+  /* Each source's records arrive in task order: task r0 + i is the next one of source i % size. */
+  for (int i = first[rank]; i < first[rank + 1]; i++) {
+    unpack_record(p, got + rdisp[i % size], i - first[rank], b);
+    rdisp[i % size] += rb;
   }
   return A2D_OK;
 }
@@ -129,6 +195,8 @@ static a2d_err write_round(a2d_context *ctx, const a2d_task_plan *p, int64_t r0,
 a2d_err a2d_tasks_run(a2d_context *ctx, const a2d_task_plan *p) {
   a2d_err err = A2D_OK;
   round_buffers b = {0};
+  char *ran = NULL, *got = NULL;
+  int *counts = NULL;
   int64_t done = 0;
   char fault[96];
   const int64_t total = p->per_group * p->ngroups, most = p->per_rank;
@@ -149,6 +217,12 @@ a2d_err a2d_tasks_run(a2d_context *ctx, const a2d_task_plan *p) {
   A2D_TRY(A2D_CALLOC(b.prep_examples, most));
   A2D_TRY(A2D_CALLOC(b.seconds, most));
   A2D_TRY(A2D_CALLOC(b.prep_seconds, most));
+  if ((double)most * (double)record_bytes(p) > (double)INT_MAX)
+    A2D_FAIL(A2D_ERR_DECK, "%s: %lld tasks per rank of %zu bytes each exceed one MPI message;"
+             " lower the stage's chunk", p->label, (long long)most, record_bytes(p));
+  A2D_TRY(a2d_calloc((size_t)most, record_bytes(p), &ran));
+  A2D_TRY(a2d_calloc((size_t)most, record_bytes(p), &got));
+  A2D_TRY(A2D_CALLOC(counts, 5 * ctx->size + 1));
 
   /* ---- round by round: run, write, checkpoint ---- */
   a2d_progress progress;
@@ -157,7 +231,8 @@ a2d_err a2d_tasks_run(a2d_context *ctx, const a2d_task_plan *p) {
     const int64_t r1 = r0 + round < total ? r0 + round : total;
     int64_t lo, hi;
     a2d_block_range(r1 - r0, ctx->size, ctx->rank, &lo, &hi);
-    A2D_TRY(a2d_agree(ctx->comm, run_block(p, r0 + lo, r0 + hi, &b)));
+    A2D_TRY(a2d_agree(ctx->comm, run_mine(ctx, p, r0, r1, ran)));
+    A2D_TRY(exchange_round(ctx, p, r0, r1, ran, got, counts, &b));
     A2D_TRY(write_round(ctx, p, r0, r1, r0 + lo, r0 + hi, &b));
     A2D_TRY(a2d_store_flush(ctx->store));
     A2D_TRY(a2d_store_set_int(ctx->store, p->state, "tasks_done", r1));
@@ -168,6 +243,9 @@ a2d_err a2d_tasks_run(a2d_context *ctx, const a2d_task_plan *p) {
   }
 cleanup:
   free_buffers(&b);
+  free(ran);
+  free(got);
+  free(counts);
   return err;
 }
 

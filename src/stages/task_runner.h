@@ -9,10 +9,13 @@
  * writes row t % per_group of group t / per_group.  Each group gets datasets
  * margins_train (rows x n f32), margins_val (rows x n_val), correct_train and
  * correct_val (u8: the predicted class is the label), examples and
- * prep_examples (i64), seconds and prep_seconds (f64).  A round gives every
- * rank `per_rank` consecutive tasks; after it, attribute `tasks_done` of the
- * plan's state group records how many leading tasks are final, so a killed
- * run resumes after the last round.  A task's result must not depend on which
+ * prep_examples (i64), seconds and prep_seconds (f64).  A round is
+ * `per_rank` tasks per rank: rank r runs its tasks r, r + size, ... of the
+ * round, so that every rank gets its share of each job however unequal the
+ * jobs' costs, and the outputs are then exchanged so that each rank writes a
+ * consecutive block.  After a round, attribute `tasks_done` of the plan's
+ * state group records how many leading tasks are final, so a killed run
+ * resumes after the last round.  A task's result must not depend on which
  * rank runs it.
  */
 #ifndef A2D_TASK_RUNNER_H

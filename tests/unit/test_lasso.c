@@ -138,7 +138,8 @@ static void test_path_against_reference(uint64_t seed, int64_t m, int64_t n) {
 
 /*
  * The counts, Gram entries and cross-products are the same bit for bit on
- * any number of ranks; the cross-products equal the plain sums (to rounding).
+ * any number of ranks; the cross-products equal the plain sums to 2^-36 of
+ * the target's largest |y| (what one slice of at least 36 bits keeps).
  */
 static void test_design_ranks(void) {
   const int64_t m = 57, n = 133, width = 70; /* more than one PDGEMM of targets */
@@ -181,18 +182,18 @@ static void test_design_ranks(void) {
     memset(c_ref, 0, sizeof(double) * (size_t)n);
     double scale = 0;
     for (int64_t v = 0; v < m; v++) {
-      scale += fabs(yc[r * m + v]);
+      scale = fabs(yc[r * m + v]) > scale ? fabs(yc[r * m + v]) : scale;
       for (int64_t j = 0; j < n; j++)
         if (X[v * n + j]) c_ref[j] += yc[r * m + v] / (double)m;
     }
     for (int64_t j = 0; j < n && scale > 0; j++) {
-      double e = fabs(c_all[r * n + j] - c_ref[j]) / (scale / (double)m);
+      double e = fabs(c_all[r * n + j] - c_ref[j]) / scale;
       worst = e > worst ? e : worst;
     }
   }
-  printf("cross-products: largest difference from the plain sums %.2e of sum |y| / m\n", worst);
+  printf("cross-products: largest difference from the plain sums %.2e of max |y|\n", worst);
   CHECK(ok);
-  CHECK(worst < 1e-14);
+  CHECK(worst > 0 && worst <= ldexp(1.0, -36)); /* > 0: the slice does drop bits here */
   a2d_lasso_design_free(&all);
   a2d_lasso_design_free(&one);
   free(X), free(yc), free(c_all), free(c_one), free(c_ref);
