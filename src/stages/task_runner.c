@@ -28,6 +28,7 @@ static a2d_err create_groups(a2d_context *ctx, const a2d_task_plan *p) {
   for (int g = 0; g < p->ngroups; g++) {
     for (int c = 0; c < NCOLUMNS; c++) {
       int64_t width = columns[c].width == 1 ? p->n : p->n_val;
+      if (columns[c].width == 2 && p->n_val == 0) continue; /* no validation outputs */
       int64_t dims[2] = {p->per_group, width}, chunk[2] = {1, width < 4096 ? width : 4096};
       snprintf(path, sizeof path, "%s/%s", p->groups[g], columns[c].name);
       A2D_CHECK(a2d_store_create(ctx->store, path, columns[c].type, columns[c].width ? 2 : 1, dims,
@@ -184,6 +185,7 @@ static a2d_err write_round(a2d_context *ctx, const a2d_task_plan *p, int64_t r0,
                                   b->seconds + j,
                                   b->prep_seconds + j};
     for (int c = 0; c < NCOLUMNS; c++) {
+      if (columns[c].width == 2 && p->n_val == 0) continue;
       snprintf(path, sizeof path, "%s/%s", p->groups[g], columns[c].name);
       A2D_CHECK(a2d_store_write_rows(ctx->store, path, columns[c].type, count ? row0 : 0, count,
                                      data[c]));

@@ -295,14 +295,16 @@ cleanup:
 }
 
 /*
- * KLoM95 over the forget points and over the retain sample of models u (rows x n) against t;
+ * KLoM95 over the forget points and over the retain sample of models u (rows
+ * x width; point p in column column[p]) against t;
  * NaN when a model diverged (its margins are NaN, and so is every point's KLoM).
  */
-static void twin_klom95(const twin *t, const float *u, int64_t rows, int64_t n, a2d_klom_form form,
-                        double *scratch, double *forget, double *retain) {
+static void twin_klom95(const twin *t, const float *u, int64_t rows, int64_t width,
+                        const int64_t *column, int64_t n, a2d_klom_form form, double *scratch,
+                        double *forget, double *retain) {
   for (int64_t i = 0; i < t->npoints; i++) {
     const int64_t p = t->points[i];
-    scratch[i] = a2d_klom(u + p, rows, n, t->oracle + p, t->noracles, n, form);
+    scratch[i] = a2d_klom(u + column[p], rows, width, t->oracle + p, t->noracles, n, form);
   }
   a2d_summary sf, sr;
   a2d_summarize(scratch, t->nforget, &sf);
@@ -327,8 +329,9 @@ static double position(const tune_key *k, const char *v) {
 
 /* Score t's configurations on the twins, write /tune/<method>. */
 static a2d_err score_method(a2d_context *ctx, const tune_method *t, const twin *twins, int T,
-                            const char *const *twin_names, int64_t rows, int64_t n,
-                            a2d_klom_form form, float *u, double *scratch) {
+                            const char *const *twin_names, int64_t rows, int64_t width,
+                            const int64_t *column, int64_t n, a2d_klom_form form, float *u,
+                            double *scratch) {
   a2d_err err = A2D_OK;
   const int C = t->nconfigs;
   double *score = NULL, *kf = NULL, *kr = NULL;
@@ -343,7 +346,8 @@ static a2d_err score_method(a2d_context *ctx, const tune_method *t, const twin *
       snprintf(path, sizeof path, "/tune/runs/%s/%d/%s/margins_train", t->m->name, c,
                twin_names[f]);
       A2D_TRY(a2d_store_read_rows(ctx->store, path, A2D_F32, 0, rows, u));
-      twin_klom95(&twins[f], u, rows, n, form, scratch, &kf[c * T + f], &kr[c * T + f]);
+      twin_klom95(&twins[f], u, rows, width, column, n, form, scratch, &kf[c * T + f],
+                  &kr[c * T + f]);
       sum += (kf[c * T + f] + kr[c * T + f]) / 2;
     }
     score[c] = sum / T;
@@ -411,7 +415,8 @@ a2d_err a2d_stage_tune(a2d_context *ctx) {
   float *u = NULL;
   double *scratch = NULL;
   int nmethods = 0, T = 0, njobs = 0, form;
-  int64_t configs, models, oracles, seed, want, per_rank, n;
+  int64_t configs, models, oracles, seed, want, per_rank, n, npoints = 0;
+  int64_t *points = NULL, *column = NULL; /* the criterion's points; column of each (or -1) */
 
   A2D_TRY(a2d_deck_int(ctx->deck, "tune", "configs", &configs));
   A2D_TRY(a2d_deck_int(ctx->deck, "tune", "models", &models));
@@ -459,6 +464,28 @@ a2d_err a2d_stage_tune(a2d_context *ctx) {
                            .stream_order = A2D_STREAM_TUNE_ORACLE_ORDER};
   A2D_TRY(a2d_oracles_run(ctx, &oplan));
 
+  /* ---- the points the criterion reads: every twin's forget points and retain sample ---- */
+  int present;
+  A2D_TRY(a2d_store_get_int(ctx->store, "/forget", "n_train", &n, &present));
+  if (!present)
+    A2D_FAIL(A2D_ERR_DATA, "%s: /forget has no attribute n_train; rerun stage forget",
+             a2d_store_path(ctx->store));
+  A2D_TRY(A2D_CALLOC(twins, T));
+  for (int f = 0; f < T; f++)
+    A2D_TRY(read_twin(ctx, sets[f], names[f], n, want, seed, oracles, &twins[f]));
+  A2D_TRY(A2D_CALLOC(column, n));
+  for (int64_t p = 0; p < n; p++) column[p] = -1;
+  for (int f = 0; f < T; f++)
+    for (int64_t i = 0; i < twins[f].npoints; i++) column[twins[f].points[i]] = 0;
+  A2D_TRY(A2D_CALLOC(points, n));
+  for (int64_t p = 0; p < n; p++)
+    if (column[p] == 0) column[p] = npoints, points[npoints++] = p;
+  const int64_t pdims[1] = {npoints};
+  A2D_TRY(a2d_store_create(ctx->store, "/tune/points", A2D_I64, 1, pdims, NULL, 0));
+  A2D_TRY(
+      a2d_store_write_rows(ctx->store, "/tune/points", A2D_I64, 0, ctx->rank ? 0 : npoints, points));
+  a2d_log("tune: unlearned models' outputs on the %lld points the criterion reads", (long long)npoints);
+
   /* ---- every configuration of every method on every twin ---- */
   for (int i = 0; i < nmethods; i++) njobs += t[i].nconfigs * T;
   A2D_TRY(A2D_CALLOC(jobs, njobs));
@@ -482,23 +509,17 @@ a2d_err a2d_stage_tune(a2d_context *ctx) {
                              .models = models,
                              .per_rank = per_rank,
                              .keep_teachers = 1,
-                             .diverged_as_nan = 1};
+                             .diverged_as_nan = 1,
+                             .points = points,
+                             .npoints = npoints};
   A2D_TRY(a2d_unlearn_run(ctx, &batch));
 
   /* ---- the criterion and the choice ---- */
-  int present;
-  A2D_TRY(a2d_store_get_int(ctx->store, "/forget", "n_train", &n, &present));
-  if (!present)
-    A2D_FAIL(A2D_ERR_DATA, "%s: /forget has no attribute n_train; rerun stage forget",
-             a2d_store_path(ctx->store));
-  A2D_TRY(A2D_CALLOC(twins, T));
-  for (int f = 0; f < T; f++)
-    A2D_TRY(read_twin(ctx, sets[f], names[f], n, want, seed, oracles, &twins[f]));
-  A2D_TRY(A2D_CALLOC(u, models * n));
+  A2D_TRY(A2D_CALLOC(u, models * npoints + 1));
   A2D_TRY(A2D_CALLOC(scratch, n + 1));
   for (int i = 0; i < nmethods; i++)
-    A2D_TRY(score_method(ctx, &t[i], twins, T, (const char *const *)names, models, n,
-                         (a2d_klom_form)form, u, scratch));
+    A2D_TRY(score_method(ctx, &t[i], twins, T, (const char *const *)names, models, npoints, column,
+                         n, (a2d_klom_form)form, u, scratch));
   A2D_TRY(a2d_calloc((size_t)T * 300 + 1, 1, &list));
   for (int f = 0; f < T; f++) {
     if (f) strcat(list, ",");
@@ -518,6 +539,8 @@ cleanup:
     if (groups) free(groups[f]);
   }
   free(twins);
+  free(points);
+  free(column);
   free(sets);
   free(names);
   free(groups);

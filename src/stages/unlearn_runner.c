@@ -48,6 +48,11 @@ typedef struct unlearn_state {
   a2d_trainer *teacher_trainer;
   float *params_out, *teacher_params, *target_logits, *target_logits_val;
   float *target_margins, *target_margins_val;
+  /* batch->npoints > 0: the outputs are taken on `eval` (those training
+     points) alone; `full` receives what a method that writes its own outputs
+     writes on every point. */
+  a2d_dataset eval, no_val;
+  a2d_task_output full;
 } unlearn_state;
 
 /* ------------------------------------------------------------ set-up */
@@ -271,6 +276,14 @@ static a2d_err blown_up(const a2d_task_output *out, int64_t n, int64_t nv) {
                    worst);
 }
 
+/* Out's outputs on the batch's points, from a method's own outputs on every point in full. */
+static void gather_points(const unlearn_state *s, const a2d_task_output *full, a2d_task_output *out) {
+  for (int64_t i = 0; i < s->batch->npoints; i++) {
+    out->margins_train[i] = full->margins_train[s->batch->points[i]];
+    out->correct_train[i] = full->correct_train[s->batch->points[i]];
+  }
+}
+
 /* Task t: job t / K from base model t % K. */
 static a2d_err run_task(void *ctx, int64_t t, a2d_task_output *out) {
   unlearn_state *s = ctx;
@@ -278,6 +291,8 @@ static a2d_err run_task(void *ctx, int64_t t, a2d_task_output *out) {
   const a2d_unlearn_job *job = &s->batch->jobs[t / s->K];
   const a2d_unlearn_method *m = job->method;
   const forget_set *fs = &s->sets[job->set];
+  const int some = s->batch->npoints > 0; /* outputs on the batch's points alone */
+  const a2d_dataset *eval = some ? &s->eval : &s->train, *eval_val = some ? &s->no_val : &s->val;
   char key[160];
   snprintf(key, sizeof key, "%s/%s", fs->name, m->name);
   a2d_unlearn_problem p = {.model = &s->model,
@@ -298,22 +313,24 @@ static a2d_err run_task(void *ctx, int64_t t, a2d_task_output *out) {
   if (m->needs & A2D_UNLEARN_NEEDS_TEACHER) A2D_CHECK(teacher(s, job->set, k, &p, out));
   if (m->needs & A2D_UNLEARN_NEEDS_DATAMODEL) A2D_CHECK(datamodel_targets(s, t / s->K, k, &p));
   const double start = a2d_now();
+  const a2d_task_output *own = some ? &s->full : out;
   a2d_unlearn_result r = {.params = s->params_out,
-                          .margins = out->margins_train,
-                          .margins_val = out->margins_val,
-                          .correct = out->correct_train,
-                          .correct_val = out->correct_val};
+                          .margins = own->margins_train,
+                          .margins_val = own->margins_val,
+                          .correct = own->correct_train,
+                          .correct_val = own->correct_val};
   a2d_err ran = m->run(&p, &r);
   out->examples = r.examples;
   out->seconds = a2d_now() - start;
+  if (!ran && (m->needs & A2D_UNLEARN_OUTPUTS_ONLY) && some) gather_points(s, own, out);
   if (!ran && !(m->needs & A2D_UNLEARN_OUTPUTS_ONLY)) {
-    A2D_CHECK(a2d_task_model_outputs(&s->model, s->params_out, &s->train, &s->val, out));
-    ran = blown_up(out, s->train.n, s->val.n);
+    A2D_CHECK(a2d_task_model_outputs(&s->model, s->params_out, eval, eval_val, out));
+    ran = blown_up(out, eval->n, eval_val->n);
   }
   if (ran == A2D_ERR_DIVERGED && s->batch->diverged_as_nan) {
     a2d_error_clear();
-    for (int64_t i = 0; i < s->train.n; i++) out->margins_train[i] = NAN, out->correct_train[i] = 0;
-    for (int64_t i = 0; i < s->val.n; i++) out->margins_val[i] = NAN, out->correct_val[i] = 0;
+    for (int64_t i = 0; i < eval->n; i++) out->margins_train[i] = NAN, out->correct_train[i] = 0;
+    for (int64_t i = 0; i < eval_val->n; i++) out->margins_val[i] = NAN, out->correct_val[i] = 0;
     return A2D_OK;
   }
   if (ran) {
@@ -354,6 +371,11 @@ static void free_state(unlearn_state *s) {
   free(s->target_logits_val);
   free(s->target_margins);
   free(s->target_margins_val);
+  a2d_dataset_free(&s->eval);
+  free(s->full.margins_train);
+  free(s->full.margins_val);
+  free(s->full.correct_train);
+  free(s->full.correct_val);
 }
 
 a2d_err a2d_unlearn_run(a2d_context *ctx, const a2d_unlearn_batch *b) {
@@ -392,12 +414,26 @@ a2d_err a2d_unlearn_run(a2d_context *ctx, const a2d_unlearn_batch *b) {
   A2D_TRY(A2D_CALLOC(s.target_margins, n));
   A2D_TRY(A2D_CALLOC(s.target_margins_val, nv + 1));
 
+  if (b->npoints > 0) {
+    for (int64_t i = 0; i < b->npoints; i++)
+      if (b->points[i] < 0 || b->points[i] >= n || (i && b->points[i] <= b->points[i - 1]))
+        A2D_FAIL(A2D_ERR_INTERNAL, "%s: point list not increasing inside [0, %lld)", b->label,
+                 (long long)n);
+    A2D_TRY(a2d_dataset_subset(&s.train, b->points, b->npoints, &s.eval));
+    s.no_val = (a2d_dataset){.d = s.train.d, .classes = s.train.classes};
+    A2D_TRY(A2D_CALLOC(s.full.margins_train, n));
+    A2D_TRY(A2D_CALLOC(s.full.margins_val, nv + 1));
+    A2D_TRY(A2D_CALLOC(s.full.correct_train, n));
+    A2D_TRY(A2D_CALLOC(s.full.correct_val, nv + 1));
+  }
+
   /* ---- the tasks ---- */
   const char **groups = NULL;
   A2D_TRY(A2D_CALLOC(groups, b->njobs));
   for (int j = 0; j < b->njobs; j++) groups[j] = b->jobs[j].group;
+  const int64_t n_out = b->npoints > 0 ? b->npoints : n, nv_out = b->npoints > 0 ? 0 : nv;
   a2d_task_plan plan = {b->label, b->state, b->njobs,    groups,   s.K,
-                        n,        nv,       b->per_rank, run_task, &s};
+                        n_out,    nv_out,   b->per_rank, run_task, &s};
   err = a2d_tasks_run(ctx, &plan);
   free(groups);
 cleanup:

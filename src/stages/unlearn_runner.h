@@ -43,6 +43,10 @@ typedef struct a2d_unlearn_batch {
   int64_t per_rank;            /* tasks per rank per round */
   int keep_teachers;           /* keep each (set, model)'s OM teacher for the next job */
   int diverged_as_nan;         /* a diverged fine-tune gives NaN margins, not an error */
+  /* npoints > 0: outputs on these training points alone (increasing), none on
+     validation points; margins_train then has npoints columns. */
+  const int64_t *points;
+  int64_t npoints;
 } a2d_unlearn_batch;
 
 /* Run every job (collective), resuming after the last round when ctx->resume. */
