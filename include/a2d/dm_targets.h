@@ -49,6 +49,23 @@ typedef struct a2d_dm_prediction {
 a2d_err a2d_dm_predict(MPI_Comm comm, a2d_attribution *A, a2d_group_model *group, double threshold,
                        int pool, const int64_t *forget, int64_t nforget, a2d_dm_prediction *out,
                        int64_t *kept);
+
+/* One group-term setting (term 0: none). */
+typedef struct a2d_dm_setting {
+  int term, pool;
+  double threshold;
+} a2d_dm_setting;
+
+/*
+ * a2d_dm_predict for `count` settings of one forget set at once: the
+ * products with theta and the group term's slopes are formed once and shared
+ * (out[i], kept[i] for setting i; kept may be NULL).  The same numbers as
+ * `count` calls of a2d_dm_predict.
+ */
+a2d_err a2d_dm_predict_settings(MPI_Comm comm, a2d_attribution *A, a2d_group_model *group,
+                                const a2d_dm_setting *settings, int count,
+                                const int64_t *forget, int64_t nforget, a2d_dm_prediction *out,
+                                int64_t *kept);
 void a2d_dm_prediction_free(a2d_dm_prediction *p);
 
 /* Which target ([unlearn.dmm] form, [unlearn.dm_direct] form). */

@@ -63,6 +63,32 @@ a2d_err a2d_group_term(const a2d_group_model *g, MPI_Comm comm, const int64_t *f
                        int64_t nforget, double threshold, int pool, double *shift, double *direct,
                        int64_t *kept);
 
+/*
+ * The part of the group term that depends on the forget set alone, so that
+ * several settings (threshold, pool) can share it: the slopes and their
+ * SEs on this rank's rows and, with `pool`, the forget rows' prior.
+ */
+typedef struct a2d_group_slopes {
+  int64_t nforget;
+  double cbar;                  /* mean number of forget points in a fitting model's subset */
+  int slopes;                   /* 0: the counts do not vary (or F is empty): no term */
+  int pooled;                   /* the prior below was formed */
+  double *beta, *se2;           /* per row of this rank */
+  uint8_t *in_forget;           /* n: 1 on F */
+  double *mean, *shrunk, *tau2; /* per class: the forget rows' prior */
+} a2d_group_slopes;
+
+/* Slopes of forget set F (collective, like a2d_group_term). */
+a2d_err a2d_group_slopes_create(const a2d_group_model *g, MPI_Comm comm, const int64_t *forget,
+                                int64_t nforget, int pool, a2d_group_slopes *slopes);
+
+/* Add the group term at one setting to this rank's rows, as a2d_group_term does (local). */
+a2d_err a2d_group_apply(const a2d_group_model *g, const a2d_group_slopes *slopes,
+                        double threshold, int pool, double *shift, double *direct,
+                        int64_t *kept);
+
+void a2d_group_slopes_free(a2d_group_slopes *slopes);
+
 void a2d_group_model_free(a2d_group_model *g);
 
 #endif

@@ -49,7 +49,7 @@ a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_mod
   a2d_err err = A2D_OK;
   int64_t *fit = NULL, dims[8];
   float *ytrain = NULL, *yval = NULL;
-  double *pred = NULL;
+  double *pred = NULL, *mean = NULL;
   int rank;
   memset(g, 0, sizeof *g);
   const int64_t n = A->n, P = A->per_target, t0 = A->target0, t1 = A->target1;
@@ -99,13 +99,15 @@ a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_mod
       g->residual[j * g->rows + r] = (double)y - pred[r];
     }
   }
-  for (int64_t r = 0; r < g->rows; r++) {
-    double mean = 0;
-    for (int64_t j = 0; j < g->m; j++) mean += g->residual[j * g->rows + r];
-    mean /= (double)g->m;
-    for (int64_t j = 0; j < g->m; j++) g->residual[j * g->rows + r] -= mean;
-  }
+  /* Row by row in model order, the models in the outer loop so that memory streams. */
+  A2D_TRY(A2D_CALLOC(mean, g->rows + 1));
+  for (int64_t j = 0; j < g->m; j++)
+    for (int64_t r = 0; r < g->rows; r++) mean[r] += g->residual[j * g->rows + r];
+  for (int64_t r = 0; r < g->rows; r++) mean[r] /= (double)g->m;
+  for (int64_t j = 0; j < g->m; j++)
+    for (int64_t r = 0; r < g->rows; r++) g->residual[j * g->rows + r] -= mean[r];
 cleanup:
+  free(mean);
   free(fit);
   free(ytrain);
   free(yval);
@@ -120,20 +122,28 @@ static int is_forget_row(const a2d_group_model *g, const uint8_t *in_forget, int
   return t < g->n && in_forget[t];
 }
 
-/* Per row: the least-squares slope of the residuals on cf (centred counts) and its SE squared. */
+/*
+ * Per row: the least-squares slope of the residuals on cf (centred counts)
+ * and its SE squared.  Each row's sums run over the models in order; the
+ * models are the outer loop so that the residuals stream through memory.
+ */
 static void row_slopes(const a2d_group_model *g, const double *cf, double scc, double *beta,
                        double *se2) {
-  for (int64_t r = 0; r < g->rows; r++) {
-    double sxy = 0, sse = 0;
-    for (int64_t j = 0; j < g->m; j++) sxy += cf[j] * g->residual[j * g->rows + r];
-    const double b = sxy / scc;
-    for (int64_t j = 0; j < g->m; j++) {
-      const double e = g->residual[j * g->rows + r] - b * cf[j];
-      sse += e * e;
-    }
-    beta[r] = b;
-    se2[r] = sse / (double)(g->m - 2) / scc;
+  const int64_t rows = g->rows;
+  for (int64_t r = 0; r < rows; r++) beta[r] = se2[r] = 0;
+  for (int64_t j = 0; j < g->m; j++) {
+    const double *res = g->residual + j * rows;
+    for (int64_t r = 0; r < rows; r++) beta[r] += cf[j] * res[r];
   }
+  for (int64_t r = 0; r < rows; r++) beta[r] /= scc;
+  for (int64_t j = 0; j < g->m; j++) {
+    const double *res = g->residual + j * rows;
+    for (int64_t r = 0; r < rows; r++) {
+      const double e = res[r] - beta[r] * cf[j];
+      se2[r] += e * e;
+    }
+  }
+  for (int64_t r = 0; r < rows; r++) se2[r] = se2[r] / (double)(g->m - 2) / scc;
 }
 
 /*
@@ -194,58 +204,87 @@ cleanup:
   return err;
 }
 
-a2d_err a2d_group_term(const a2d_group_model *g, MPI_Comm comm, const int64_t *forget,
-                       int64_t nforget, double threshold, int pool, double *shift, double *direct,
-                       int64_t *kept) {
+void a2d_group_slopes_free(a2d_group_slopes *sl) {
+  free(sl->beta);
+  free(sl->se2);
+  free(sl->in_forget);
+  free(sl->mean);
+  free(sl->shrunk);
+  free(sl->tau2);
+  memset(sl, 0, sizeof *sl);
+}
+
+a2d_err a2d_group_slopes_create(const a2d_group_model *g, MPI_Comm comm, const int64_t *forget,
+                                int64_t nforget, int pool, a2d_group_slopes *sl) {
   a2d_err err = A2D_OK;
   const int64_t P = g->per_target;
-  double *cf = NULL, *beta = NULL, *se2 = NULL, *mean = NULL, *shrunk = NULL, *tau2 = NULL;
-  double cbar = 0, scc = 0;
-  uint8_t *in_forget = NULL;
-  *kept = 0;
+  double *cf = NULL, scc = 0;
+  memset(sl, 0, sizeof *sl);
+  sl->nforget = nforget;
   if (nforget == 0) return A2D_OK; /* the same on every rank: no collective is skipped */
   A2D_TRY(A2D_CALLOC(cf, g->m));
-  A2D_TRY(A2D_CALLOC(beta, g->rows + 1));
-  A2D_TRY(A2D_CALLOC(se2, g->rows + 1));
-  A2D_TRY(A2D_CALLOC(mean, P));
-  A2D_TRY(A2D_CALLOC(shrunk, P));
-  A2D_TRY(A2D_CALLOC(tau2, P));
-  A2D_TRY(A2D_CALLOC(in_forget, g->n));
-  for (int64_t i = 0; i < nforget; i++) in_forget[forget[i]] = 1;
+  A2D_TRY(A2D_CALLOC(sl->beta, g->rows + 1));
+  A2D_TRY(A2D_CALLOC(sl->se2, g->rows + 1));
+  A2D_TRY(A2D_CALLOC(sl->mean, P));
+  A2D_TRY(A2D_CALLOC(sl->shrunk, P));
+  A2D_TRY(A2D_CALLOC(sl->tau2, P));
+  A2D_TRY(A2D_CALLOC(sl->in_forget, g->n));
+  for (int64_t i = 0; i < nforget; i++) sl->in_forget[forget[i]] = 1;
   for (int64_t j = 0; j < g->m; j++) {
     int64_t c = 0;
     for (int64_t i = 0; i < nforget; i++) c += g->masks[j * g->n + forget[i]];
     cf[j] = (double)c;
-    cbar += (double)c;
+    sl->cbar += (double)c;
   }
-  cbar /= (double)g->m;
-  for (int64_t j = 0; j < g->m; j++) cf[j] -= cbar, scc += cf[j] * cf[j];
+  sl->cbar /= (double)g->m;
+  for (int64_t j = 0; j < g->m; j++) cf[j] -= sl->cbar, scc += cf[j] * cf[j];
   if (scc == 0) goto cleanup; /* every model holds as many forget points: no slope to see */
-  row_slopes(g, cf, scc, beta, se2);
-  if (pool) A2D_TRY(forget_prior(g, comm, in_forget, cf, scc, beta, se2, mean, shrunk, tau2));
-
-  for (int64_t r = 0; r < g->rows; r++) {
-    const int64_t c = r % P;
-    double b;
-    if (pool && is_forget_row(g, in_forget, r)) {
-      const double w = tau2[c] + se2[r] > 0 ? tau2[c] / (tau2[c] + se2[r]) : 0;
-      b = shrunk[c] + w * (beta[r] - mean[c]);
-    } else {
-      b = copysign(fmax(0.0, fabs(beta[r]) - threshold * sqrt(se2[r])), beta[r]);
-    }
-    if (b == 0) continue;
-    (*kept)++;
-    shift[r] -= b * (double)nforget;
-    direct[r] -= b * cbar;
+  sl->slopes = 1;
+  row_slopes(g, cf, scc, sl->beta, sl->se2);
+  if (pool) {
+    A2D_TRY(forget_prior(g, comm, sl->in_forget, cf, scc, sl->beta, sl->se2, sl->mean,
+                         sl->shrunk, sl->tau2));
+    sl->pooled = 1;
   }
 cleanup:
   free(cf);
-  free(beta);
-  free(se2);
-  free(mean);
-  free(shrunk);
-  free(tau2);
-  free(in_forget);
+  if (err) a2d_group_slopes_free(sl);
+  return err;
+}
+
+a2d_err a2d_group_apply(const a2d_group_model *g, const a2d_group_slopes *sl, double threshold,
+                        int pool, double *shift, double *direct, int64_t *kept) {
+  const int64_t P = g->per_target;
+  *kept = 0;
+  if (!sl->slopes) return A2D_OK;
+  if (pool && !sl->pooled)
+    return A2D_ERROR(A2D_ERR_INTERNAL, "group term: pooling asked of slopes made without it");
+  for (int64_t r = 0; r < g->rows; r++) {
+    const int64_t c = r % P;
+    const double beta = sl->beta[r], se2 = sl->se2[r];
+    double b;
+    if (pool && is_forget_row(g, sl->in_forget, r)) {
+      const double w = sl->tau2[c] + se2 > 0 ? sl->tau2[c] / (sl->tau2[c] + se2) : 0;
+      b = sl->shrunk[c] + w * (beta - sl->mean[c]);
+    } else {
+      b = copysign(fmax(0.0, fabs(beta) - threshold * sqrt(se2)), beta);
+    }
+    if (b == 0) continue;
+    (*kept)++;
+    shift[r] -= b * (double)sl->nforget;
+    direct[r] -= b * sl->cbar;
+  }
+  return A2D_OK;
+}
+
+a2d_err a2d_group_term(const a2d_group_model *g, MPI_Comm comm, const int64_t *forget,
+                       int64_t nforget, double threshold, int pool, double *shift, double *direct,
+                       int64_t *kept) {
+  a2d_group_slopes sl;
+  *kept = 0;
+  A2D_CHECK(a2d_group_slopes_create(g, comm, forget, nforget, pool, &sl));
+  a2d_err err = a2d_group_apply(g, &sl, threshold, pool, shift, direct, kept);
+  a2d_group_slopes_free(&sl);
   return err;
 }
 

@@ -148,6 +148,9 @@ static a2d_err datamodel_predictions(unlearn_state *s) {
   a2d_err err = A2D_OK;
   a2d_attribution A = {0};
   a2d_group_model group = {0};
+  a2d_dm_setting *settings = NULL;
+  a2d_dm_prediction *out = NULL;
+  int64_t *kept = NULL;
   int any_group = 0;
   A2D_TRY(a2d_attribution_load(s->ctx, &A));
   if (A.n != s->train.n || A.targets_train != s->train.n || A.targets_val != s->val.n)
@@ -162,23 +165,31 @@ static a2d_err datamodel_predictions(unlearn_state *s) {
   s->per_target = A.per_target;
   for (int v = 0; v < s->nvariants; v++) any_group |= s->variants[v].term;
   if (any_group) A2D_TRY(a2d_group_model_load(s->ctx, &A, &group));
+  /* Per forget set, every variant at once: they share the products and the slopes. */
+  A2D_TRY(A2D_CALLOC(settings, s->nvariants));
+  A2D_TRY(A2D_CALLOC(out, s->nvariants));
+  A2D_TRY(A2D_CALLOC(kept, s->nvariants));
   for (int v = 0; v < s->nvariants; v++) {
-    dm_variant *dv = &s->variants[v];
-    A2D_TRY(A2D_CALLOC(dv->predicted, s->nforget));
-    for (int f = 0; f < s->nforget; f++) {
-      forget_set *fs = &s->sets[f];
-      int64_t kept = 0;
-      A2D_TRY(a2d_dm_predict(s->ctx->comm, &A, dv->term ? &group : NULL, dv->threshold, dv->pool,
-                             fs->forget, fs->nforget, &dv->predicted[f], &kept));
-      if (dv->term && s->nvariants == 1)
-        a2d_log("%s: %s: group term on %lld of %lld datamodel rows", s->batch->label, fs->name,
-                (long long)kept, (long long)A.rows);
-    }
+    const dm_variant *dv = &s->variants[v];
+    settings[v] = (a2d_dm_setting){.term = dv->term, .pool = dv->pool, .threshold = dv->threshold};
+    A2D_TRY(A2D_CALLOC(s->variants[v].predicted, s->nforget));
+  }
+  for (int f = 0; f < s->nforget; f++) {
+    forget_set *fs = &s->sets[f];
+    A2D_TRY(a2d_dm_predict_settings(s->ctx->comm, &A, any_group ? &group : NULL, settings,
+                                    s->nvariants, fs->forget, fs->nforget, out, kept));
+    for (int v = 0; v < s->nvariants; v++) s->variants[v].predicted[f] = out[v];
+    if (s->variants[0].term && s->nvariants == 1)
+      a2d_log("%s: %s: group term on %lld of %lld datamodel rows", s->batch->label, fs->name,
+              (long long)kept[0], (long long)A.rows);
   }
   a2d_log("%s: datamodel predictions for %d forget sets (%s datamodels; %d group-term setting%s)",
           s->batch->label, s->nforget, s->per_target == 1 ? "margin" : "per-class", s->nvariants,
           s->nvariants == 1 ? "" : "s");
 cleanup:
+  free(settings);
+  free(out);
+  free(kept);
   a2d_group_model_free(&group);
   a2d_attribution_destroy(&A);
   return err;
