@@ -46,6 +46,15 @@ void a2d_attribution_destroy(a2d_attribution *A);
 a2d_err a2d_attribution_predict_direct(a2d_attribution *A, const uint8_t *subset,
                                        const int64_t *forget, int64_t nforget, double *out);
 
+/*
+ * out[j * ldo + r] = theta_r . x_j + b_r for this rank's rows r and the
+ * `count` 0/1 subsets x_j, rows of `masks` (count x n): many subsets at
+ * once, reading theta once per block of them.  Each row's sum runs over its
+ * nonzeros in column order, so it is the same on any number of ranks.  Local.
+ */
+a2d_err a2d_attribution_predict_masks(a2d_attribution *A, const uint8_t *masks, int64_t count,
+                                      double *out, int64_t ldo);
+
 /* out = base - theta . 1[F] (base and out: this rank's rows, e.g. a model's own outputs). */
 a2d_err a2d_attribution_predict_anchored(a2d_attribution *A, const double *base,
                                          const int64_t *forget, int64_t nforget, double *out);

@@ -1,6 +1,8 @@
 /* attribution.c - the datamodels as a PETSc MPIAIJ matrix (a2d/attribution.h). */
 #include "a2d/attribution.h"
 
+#include "a2d/hot.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,6 +150,47 @@ a2d_err a2d_attribution_predict_direct(a2d_attribution *A, const uint8_t *subset
   A2D_CHECK(multiply_indicator(A, subset, 1, forget, nforget, 0));
   A2D_CHECK(combine(A, A->intercept, 1.0, out));
   return A2D_OK;
+}
+
+/* Subsets per pass over theta in a2d_attribution_predict_masks. */
+#define PREDICT_MASKS_BLOCK 32
+
+/* acc[jj] = sum over k of vals[k] xt[cols[k]][jj], jj < PREDICT_MASKS_BLOCK, k in order. */
+A2D_HOT static void row_times_block(double *acc, const uint8_t *xt, const PetscInt *cols,
+                                    const PetscScalar *vals, PetscInt nc) {
+  for (int64_t jj = 0; jj < PREDICT_MASKS_BLOCK; jj++) acc[jj] = 0;
+  for (PetscInt k = 0; k < nc; k++) {
+    const double v = vals[k];
+    const uint8_t *x = xt + (int64_t)cols[k] * PREDICT_MASKS_BLOCK;
+    for (int64_t jj = 0; jj < PREDICT_MASKS_BLOCK; jj++) acc[jj] += v * (double)x[jj];
+  }
+}
+
+a2d_err a2d_attribution_predict_masks(a2d_attribution *A, const uint8_t *masks, int64_t count,
+                                      double *out, int64_t ldo) {
+  a2d_err err = A2D_OK;
+  const int64_t n = A->n, B = PREDICT_MASKS_BLOCK, rows = A->row1 - A->row0;
+  uint8_t *xt = NULL; /* n x B: the block's subsets, point-major */
+  double acc[PREDICT_MASKS_BLOCK];
+  A2D_TRY(A2D_CALLOC(xt, n * B));
+  for (int64_t j0 = 0; j0 < count; j0 += B) {
+    const int64_t nb = count - j0 < B ? count - j0 : B;
+    memset(xt, 0, (size_t)(n * B));
+    for (int64_t jj = 0; jj < nb; jj++)
+      for (int64_t p = 0; p < n; p++) xt[p * B + jj] = masks[(j0 + jj) * n + p] != 0;
+    for (int64_t r = 0; r < rows; r++) {
+      PetscInt nc;
+      const PetscInt *cols;
+      const PetscScalar *vals;
+      A2D_TRY_PETSC(MatGetRow(A->theta, (PetscInt)(A->row0 + r), &nc, &cols, &vals));
+      row_times_block(acc, xt, cols, vals, nc);
+      A2D_TRY_PETSC(MatRestoreRow(A->theta, (PetscInt)(A->row0 + r), &nc, &cols, &vals));
+      for (int64_t jj = 0; jj < nb; jj++) out[(j0 + jj) * ldo + r] = A->intercept[r] + acc[jj];
+    }
+  }
+cleanup:
+  free(xt);
+  return err;
 }
 
 a2d_err a2d_attribution_predict_anchored(a2d_attribution *A, const double *base,

@@ -49,7 +49,7 @@ a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_mod
   a2d_err err = A2D_OK;
   int64_t *fit = NULL, dims[8];
   float *ytrain = NULL, *yval = NULL;
-  double *pred = NULL, *mean = NULL;
+  double *mean = NULL;
   int rank;
   memset(g, 0, sizeof *g);
   const int64_t n = A->n, P = A->per_target, t0 = A->target0, t1 = A->target1;
@@ -89,14 +89,13 @@ a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_mod
 
   /* ---- residuals: output minus the datamodel's prediction, centred per row ---- */
   A2D_TRY(A2D_CALLOC(g->residual, g->m * g->rows + 1));
-  A2D_TRY(A2D_CALLOC(pred, g->rows + 1));
+  A2D_TRY(a2d_attribution_predict_masks(A, g->masks, g->m, g->residual, g->rows));
   for (int64_t j = 0; j < g->m; j++) {
-    A2D_TRY(a2d_attribution_predict_direct(A, g->masks + j * n, NULL, 0, pred));
     for (int64_t r = 0; r < g->rows; r++) {
       const int64_t t = t0 + r / P, c = r % P;
       const float y = t < n ? ytrain[(fit[j] * (tr1 - tr0) + (t - tr0)) * P + c]
                             : yval[(fit[j] * (va1 - va0) + (t - n - va0)) * P + c];
-      g->residual[j * g->rows + r] = (double)y - pred[r];
+      g->residual[j * g->rows + r] = (double)y - g->residual[j * g->rows + r];
     }
   }
   /* Row by row in model order, the models in the outer loop so that memory streams. */
@@ -111,7 +110,6 @@ cleanup:
   free(fit);
   free(ytrain);
   free(yval);
-  free(pred);
   if (err) a2d_group_model_free(g);
   return err;
 }

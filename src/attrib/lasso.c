@@ -6,6 +6,8 @@
  */
 #include "a2d/lasso.h"
 
+#include "a2d/hot.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -351,18 +353,7 @@ cleanup:
   return err;
 }
 
-/*
- * The fit's hot loops are built twice on x86-64, for the build's baseline and
- * for x86-64-v3 (AVX2), and the processor picks one when a2d loads: a
- * portable binary that still uses wide vectors where the node has them
- * (bench/README.md).  The bits are the same either way: -ffp-contract=off
- * forms no FMA, and the loops reorder no sum.
- */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__AVX2__)
-#define LASSO_HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define LASSO_HOT
-#endif
+/* The fit's hot loops are A2D_HOT (a2d/hot.h): wide vectors where the node has them. */
 
 /*
  * row[b] = G_{i, work[b]} = (m N_{i, work[b]} - s_i s_{work[b]}) / m^2, b < na,
@@ -371,7 +362,7 @@ cleanup:
  * form the numerator in int64.  Either way it is exact, so the bits are the
  * same.
  */
-LASSO_HOT static void gram_row16(float *row, const uint16_t *counts, const double *ws,
+A2D_HOT static void gram_row16(float *row, const uint16_t *counts, const double *ws,
                                  const int64_t *work, int64_t na, int64_t m, int64_t si,
                                  double inv_m2) {
   const double md = (double)m, sid = (double)si;
@@ -379,7 +370,7 @@ LASSO_HOT static void gram_row16(float *row, const uint16_t *counts, const doubl
     row[b] = (float)(((double)counts[work[b]] * md - sid * ws[b]) * inv_m2);
 }
 
-LASSO_HOT static void gram_row32(float *row, const uint32_t *counts, const double *ws,
+A2D_HOT static void gram_row32(float *row, const uint32_t *counts, const double *ws,
                                  const int64_t *work, int64_t na, int64_t m, int64_t si,
                                  double inv_m2) {
   for (int64_t b = 0; b < na; b++)
@@ -439,7 +430,7 @@ static a2d_err add_violators(a2d_lasso_solver *s, double lambda, int64_t *added)
  * per pass over acc; each entry still adds the rows in list order.
  */
 #define ADD_COUNT_ROWS(name, type)                                                             \
-  LASSO_HOT static void name(double *acc, const type *counts, const int64_t *rows,             \
+  A2D_HOT static void name(double *acc, const type *counts, const int64_t *rows,             \
                              const double *t, int64_t k, int64_t n) {                          \
     int64_t a = 0;                                                                             \
     for (; a + 4 <= k; a += 4) {                                                               \
@@ -490,7 +481,7 @@ static void full_gradient(a2d_lasso_solver *s) {
  * set's block GA (row stride cap), updating th and the gradient gr; returns
  * the largest decrease of the objective, gjj * delta^2, of any coordinate.
  */
-LASSO_HOT static double sweep(const float *GA, const double *diag, int64_t cap, double *th,
+A2D_HOT static double sweep(const float *GA, const double *diag, int64_t cap, double *th,
                               double *gr, int64_t na, double lambda) {
   double biggest = 0.0;
   for (int64_t a = 0; a < na; a++) {
