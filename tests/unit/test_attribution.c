@@ -1,7 +1,8 @@
 /*
  * test_attribution.c - the attribution matrix in PETSc: a hand-made CSR
  * /datamodel loads on any number of ranks, and the direct and anchored
- * predictions equal the sums computed by hand; Spearman's correlation on
+ * predictions equal the sums computed by hand (the many-subset ones bit for
+ * bit, on any number of ranks); Spearman's correlation on
  * hand-checked cases.  Ranks: 1, 2, 4.
  */
 #include <math.h>
@@ -73,9 +74,26 @@ static void test_predictions(a2d_context *ctx) {
                     (double)(float)theta(row, 8);
     ok_anchored &= fabs(out[r] - expect) < 1e-9;
   }
+  /* many subsets at once (more than one block of 32): theta . x_j + b, the sum in column order */
+  enum { SUBSETS = 37 };
+  uint8_t masks[SUBSETS * N];
+  double *many = calloc((size_t)(SUBSETS * local) + 1, sizeof(double));
+  int ok_masks = 1;
+  for (int j = 0; j < SUBSETS * N; j++) masks[j] = (uint8_t)((j * 7 + j / N) % 3 == 0);
+  CHECK_OK(a2d_attribution_predict_masks(&A, masks, SUBSETS, many, local));
+  for (int j = 0; j < SUBSETS; j++)
+    for (int64_t r = 0; r < local; r++) {
+      int row = (int)(A.row0 + r);
+      double sum = 0;
+      for (int p = 0; p < N; p++)
+        if (masks[j * N + p]) sum += (double)(float)theta(row, p);
+      ok_masks &= many[j * local + r] == row / 4.0 + sum; /* bit for bit */
+    }
+  free(many);
   CHECK(ok_direct);
   CHECK(ok_subset);
   CHECK(ok_anchored);
+  CHECK(ok_masks);
   const int64_t bad[1] = {N};
   CHECK_FAILS(a2d_attribution_predict_anchored(&A, base, bad, 1, out), A2D_ERR_DATA,
               "forget index 9 is outside the 9 training points");
