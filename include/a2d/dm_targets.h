@@ -63,9 +63,8 @@ typedef struct a2d_dm_setting {
  * `count` calls of a2d_dm_predict.
  */
 a2d_err a2d_dm_predict_settings(MPI_Comm comm, a2d_attribution *A, a2d_group_model *group,
-                                const a2d_dm_setting *settings, int count,
-                                const int64_t *forget, int64_t nforget, a2d_dm_prediction *out,
-                                int64_t *kept);
+                                const a2d_dm_setting *settings, int count, const int64_t *forget,
+                                int64_t nforget, a2d_dm_prediction *out, int64_t *kept);
 void a2d_dm_prediction_free(a2d_dm_prediction *p);
 
 /* Which target ([unlearn.dmm] form, [unlearn.dm_direct] form). */

@@ -83,9 +83,8 @@ a2d_err a2d_group_slopes_create(const a2d_group_model *g, MPI_Comm comm, const i
                                 int64_t nforget, int pool, a2d_group_slopes *slopes);
 
 /* Add the group term at one setting to this rank's rows, as a2d_group_term does (local). */
-a2d_err a2d_group_apply(const a2d_group_model *g, const a2d_group_slopes *slopes,
-                        double threshold, int pool, double *shift, double *direct,
-                        int64_t *kept);
+a2d_err a2d_group_apply(const a2d_group_model *g, const a2d_group_slopes *slopes, double threshold,
+                        int pool, double *shift, double *direct, int64_t *kept);
 
 void a2d_group_slopes_free(a2d_group_slopes *slopes);
 

@@ -26,9 +26,8 @@ static a2d_err gather_rows(MPI_Comm comm, const a2d_attribution *A, const double
 }
 
 a2d_err a2d_dm_predict_settings(MPI_Comm comm, a2d_attribution *A, a2d_group_model *group,
-                                const a2d_dm_setting *settings, int count,
-                                const int64_t *forget, int64_t nforget, a2d_dm_prediction *out,
-                                int64_t *kept) {
+                                const a2d_dm_setting *settings, int count, const int64_t *forget,
+                                int64_t nforget, a2d_dm_prediction *out, int64_t *kept) {
   a2d_err err = A2D_OK;
   double *zero = NULL, *shift0 = NULL, *direct0 = NULL, *shift = NULL, *direct = NULL;
   a2d_group_slopes slopes = {0};

@@ -240,8 +240,8 @@ a2d_err a2d_group_slopes_create(const a2d_group_model *g, MPI_Comm comm, const i
   sl->slopes = 1;
   row_slopes(g, cf, scc, sl->beta, sl->se2);
   if (pool) {
-    A2D_TRY(forget_prior(g, comm, sl->in_forget, cf, scc, sl->beta, sl->se2, sl->mean,
-                         sl->shrunk, sl->tau2));
+    A2D_TRY(forget_prior(g, comm, sl->in_forget, cf, scc, sl->beta, sl->se2, sl->mean, sl->shrunk,
+                         sl->tau2));
     sl->pooled = 1;
   }
 cleanup:

@@ -363,16 +363,16 @@ cleanup:
  * same.
  */
 A2D_HOT static void gram_row16(float *row, const uint16_t *counts, const double *ws,
-                                 const int64_t *work, int64_t na, int64_t m, int64_t si,
-                                 double inv_m2) {
+                               const int64_t *work, int64_t na, int64_t m, int64_t si,
+                               double inv_m2) {
   const double md = (double)m, sid = (double)si;
   for (int64_t b = 0; b < na; b++)
     row[b] = (float)(((double)counts[work[b]] * md - sid * ws[b]) * inv_m2);
 }
 
 A2D_HOT static void gram_row32(float *row, const uint32_t *counts, const double *ws,
-                                 const int64_t *work, int64_t na, int64_t m, int64_t si,
-                                 double inv_m2) {
+                               const int64_t *work, int64_t na, int64_t m, int64_t si,
+                               double inv_m2) {
   for (int64_t b = 0; b < na; b++)
     row[b] = (float)((double)((int64_t)counts[work[b]] * m - si * (int64_t)ws[b]) * inv_m2);
 }
@@ -429,23 +429,23 @@ static a2d_err add_violators(a2d_lasso_solver *s, double lambda, int64_t *added)
  * acc += sum over the k listed coordinates of t_a * (row a of N), four rows
  * per pass over acc; each entry still adds the rows in list order.
  */
-#define ADD_COUNT_ROWS(name, type)                                                             \
-  A2D_HOT static void name(double *acc, const type *counts, const int64_t *rows,             \
-                             const double *t, int64_t k, int64_t n) {                          \
-    int64_t a = 0;                                                                             \
-    for (; a + 4 <= k; a += 4) {                                                               \
-      const type *r0 = counts + rows[a] * n, *r1 = counts + rows[a + 1] * n;                   \
-      const type *r2 = counts + rows[a + 2] * n, *r3 = counts + rows[a + 3] * n;               \
-      const double t0 = t[a], t1 = t[a + 1], t2 = t[a + 2], t3 = t[a + 3];                     \
-      for (int64_t j = 0; j < n; j++)                                                          \
-        acc[j] = (((acc[j] + t0 * (double)r0[j]) + t1 * (double)r1[j]) + t2 * (double)r2[j]) + \
-                 t3 * (double)r3[j];                                                           \
-    }                                                                                          \
-    for (; a < k; a++) {                                                                       \
-      const type *r0 = counts + rows[a] * n;                                                   \
-      const double t0 = t[a];                                                                  \
-      for (int64_t j = 0; j < n; j++) acc[j] += t0 * (double)r0[j];                            \
-    }                                                                                          \
+#define ADD_COUNT_ROWS(name, type)                                                                \
+  A2D_HOT static void name(double *acc, const type *counts, const int64_t *rows, const double *t, \
+                           int64_t k, int64_t n) {                                                \
+    int64_t a = 0;                                                                                \
+    for (; a + 4 <= k; a += 4) {                                                                  \
+      const type *r0 = counts + rows[a] * n, *r1 = counts + rows[a + 1] * n;                      \
+      const type *r2 = counts + rows[a + 2] * n, *r3 = counts + rows[a + 3] * n;                  \
+      const double t0 = t[a], t1 = t[a + 1], t2 = t[a + 2], t3 = t[a + 3];                        \
+      for (int64_t j = 0; j < n; j++)                                                             \
+        acc[j] = (((acc[j] + t0 * (double)r0[j]) + t1 * (double)r1[j]) + t2 * (double)r2[j]) +    \
+                 t3 * (double)r3[j];                                                              \
+    }                                                                                             \
+    for (; a < k; a++) {                                                                          \
+      const type *r0 = counts + rows[a] * n;                                                      \
+      const double t0 = t[a];                                                                     \
+      for (int64_t j = 0; j < n; j++) acc[j] += t0 * (double)r0[j];                               \
+    }                                                                                             \
   }
 ADD_COUNT_ROWS(add_count_rows16, uint16_t)
 ADD_COUNT_ROWS(add_count_rows32, uint32_t)
@@ -482,7 +482,7 @@ static void full_gradient(a2d_lasso_solver *s) {
  * the largest decrease of the objective, gjj * delta^2, of any coordinate.
  */
 A2D_HOT static double sweep(const float *GA, const double *diag, int64_t cap, double *th,
-                              double *gr, int64_t na, double lambda) {
+                            double *gr, int64_t na, double lambda) {
   double biggest = 0.0;
   for (int64_t a = 0; a < na; a++) {
     const float *row = GA + a * cap;

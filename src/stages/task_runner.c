@@ -156,8 +156,8 @@ static a2d_err exchange_round(a2d_context *ctx, const a2d_task_plan *p, int64_t 
   sdisp[0] = rdisp[0] = 0;
   for (int q = 1; q < size; q++) sdisp[q] = sdisp[q - 1] + send[q - 1];
   for (int q = 1; q < size; q++) rdisp[q] = rdisp[q - 1] + recv[q - 1];
-  A2D_CHECK(A2D_MPI(
-      MPI_Alltoallv(ran, send, sdisp, MPI_BYTE, got, recv, rdisp, MPI_BYTE, ctx->comm)));
+  A2D_CHECK(
+      A2D_MPI(MPI_Alltoallv(ran, send, sdisp, MPI_BYTE, got, recv, rdisp, MPI_BYTE, ctx->comm)));
   /* Each source's records arrive in task order: task r0 + i is the next one of source i % size. */
   for (int i = first[rank]; i < first[rank + 1]; i++) {
     unpack_record(p, got + rdisp[i % size], i - first[rank], b);
@@ -220,8 +220,10 @@ a2d_err a2d_tasks_run(a2d_context *ctx, const a2d_task_plan *p) {
   A2D_TRY(A2D_CALLOC(b.seconds, most));
   A2D_TRY(A2D_CALLOC(b.prep_seconds, most));
   if ((double)most * (double)record_bytes(p) > (double)INT_MAX)
-    A2D_FAIL(A2D_ERR_DECK, "%s: %lld tasks per rank of %zu bytes each exceed one MPI message;"
-             " lower the stage's chunk", p->label, (long long)most, record_bytes(p));
+    A2D_FAIL(A2D_ERR_DECK,
+             "%s: %lld tasks per rank of %zu bytes each exceed one MPI message;"
+             " lower the stage's chunk",
+             p->label, (long long)most, record_bytes(p));
   A2D_TRY(a2d_calloc((size_t)most, record_bytes(p), &ran));
   A2D_TRY(a2d_calloc((size_t)most, record_bytes(p), &got));
   A2D_TRY(A2D_CALLOC(counts, 5 * ctx->size + 1));

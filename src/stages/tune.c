@@ -482,9 +482,10 @@ a2d_err a2d_stage_tune(a2d_context *ctx) {
     if (column[p] == 0) column[p] = npoints, points[npoints++] = p;
   const int64_t pdims[1] = {npoints};
   A2D_TRY(a2d_store_create(ctx->store, "/tune/points", A2D_I64, 1, pdims, NULL, 0));
-  A2D_TRY(
-      a2d_store_write_rows(ctx->store, "/tune/points", A2D_I64, 0, ctx->rank ? 0 : npoints, points));
-  a2d_log("tune: unlearned models' outputs on the %lld points the criterion reads", (long long)npoints);
+  A2D_TRY(a2d_store_write_rows(ctx->store, "/tune/points", A2D_I64, 0, ctx->rank ? 0 : npoints,
+                               points));
+  a2d_log("tune: unlearned models' outputs on the %lld points the criterion reads",
+          (long long)npoints);
 
   /* ---- every configuration of every method on every twin ---- */
   for (int i = 0; i < nmethods; i++) njobs += t[i].nconfigs * T;

@@ -288,7 +288,8 @@ static a2d_err blown_up(const a2d_task_output *out, int64_t n, int64_t nv) {
 }
 
 /* Out's outputs on the batch's points, from a method's own outputs on every point in full. */
-static void gather_points(const unlearn_state *s, const a2d_task_output *full, a2d_task_output *out) {
+static void gather_points(const unlearn_state *s, const a2d_task_output *full,
+                          a2d_task_output *out) {
   for (int64_t i = 0; i < s->batch->npoints; i++) {
     out->margins_train[i] = full->margins_train[s->batch->points[i]];
     out->correct_train[i] = full->correct_train[s->batch->points[i]];
