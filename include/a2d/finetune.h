@@ -10,11 +10,12 @@
  * so methods decay it per epoch or use different rates for different passes.
  *
  *   a2d_finetuner *ft;
+ *   a2d_label_loss ascent = {y, -1.0};  // gradient ascent on the labels
  *   A2D_CHECK(a2d_finetune_config_from_deck(deck, "unlearn.ga", &cfg));
  *   A2D_CHECK(a2d_finetuner_create(&model, &cfg, &ft));
  *   for (e = 0; e < cfg.epochs; e++)
- *     A2D_CHECK(a2d_finetune_pass(ft, params, x, forget, nf, &rng,
- *                                 a2d_finetune_lr(&cfg, e), a2d_loss_ascent, &lctx, &examples));
+ *     A2D_CHECK(a2d_finetune_pass(ft, params, x, forget, nf, &rng, a2d_finetune_lr(&cfg, e),
+ *                                 a2d_loss_labels, &ascent, &examples, NULL));
  *   a2d_finetuner_destroy(&ft);
  */
 #ifndef A2D_FINETUNE_H

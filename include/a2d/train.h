@@ -11,7 +11,7 @@
  *
  *   a2d_trainer *t;
  *   A2D_CHECK(a2d_trainer_create(&model, &cfg, &t));
- *   A2D_CHECK(a2d_trainer_fit(t, x, y, rows, nrows, &init_rng, &order_rng, params));
+ *   A2D_CHECK(a2d_trainer_fit(t, x, y, rows, nrows, &init_rng, &order_rng, params, NULL));
  *   a2d_trainer_destroy(&t);
  */
 #ifndef A2D_TRAIN_H

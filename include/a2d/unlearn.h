@@ -89,7 +89,13 @@ typedef struct a2d_unlearn_method {
   const char *summary; /* one line for docs and logs */
   unsigned needs;      /* A2D_UNLEARN_* flags */
   a2d_err (*run)(const a2d_unlearn_problem *p, a2d_unlearn_result *r);
+  /* Refuse what the deck alone shows the method cannot run, before any stage
+     runs (`a2d check`, and the unlearn stage's check); NULL: nothing to check. */
+  a2d_err (*check)(const a2d_deck *deck, const char *section);
 } a2d_unlearn_method;
+
+/* `match` of [unlearn.om] and [unlearn.dmm], in the deck's order auto|logits|margin. */
+typedef enum a2d_match { A2D_MATCH_AUTO = 0, A2D_MATCH_LOGITS = 1, A2D_MATCH_MARGIN = 2 } a2d_match;
 
 /* The methods, terminated by NULL (src/unlearn/registry.c). */
 extern const a2d_unlearn_method *const a2d_unlearn_methods[];

@@ -1,4 +1,4 @@
-/* deck_internal.h - helpers shared inside src/deck and with the CLI's messages. */
+/* deck_internal.h - helpers shared by the files of src/deck. */
 #ifndef A2D_DECK_INTERNAL_H
 #define A2D_DECK_INTERNAL_H
 

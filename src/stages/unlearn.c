@@ -22,8 +22,12 @@
 
 a2d_err a2d_stage_unlearn_check(const a2d_deck *deck) {
   const a2d_unlearn_method *methods[16];
+  char section[64];
   int n;
   A2D_CHECK(a2d_unlearn_deck_methods(deck, methods, &n));
+  for (int i = 0; i < n; i++)
+    if (methods[i]->check)
+      A2D_CHECK(methods[i]->check(deck, a2d_unlearn_section(methods[i], section, sizeof section)));
   return A2D_OK;
 }
 

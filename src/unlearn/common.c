@@ -1,28 +1,9 @@
-/* common.c - the registry of unlearning methods and the helpers they share. */
+/* common.c - the helpers the unlearning methods share (unlearn_internal.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "unlearn_internal.h"
-
-/* Every method, in the order of the deck's choices; adding one is one line here. */
-const a2d_unlearn_method *const a2d_unlearn_methods[] = {
-    &a2d_unlearn_none,      &a2d_unlearn_ga,
-    &a2d_unlearn_gd,        &a2d_unlearn_ascent_descent,
-    &a2d_unlearn_scrub,     &a2d_unlearn_om,
-    &a2d_unlearn_dm_direct, &a2d_unlearn_dmm,
-    &a2d_unlearn_newton,    NULL};
-
-const a2d_unlearn_method *a2d_unlearn_find(const char *name) {
-  for (int i = 0; a2d_unlearn_methods[i]; i++)
-    if (!strcmp(a2d_unlearn_methods[i]->name, name)) return a2d_unlearn_methods[i];
-  return NULL;
-}
-
-const char *a2d_unlearn_section(const a2d_unlearn_method *m, char *buf, size_t size) {
-  snprintf(buf, size, "unlearn.%s", m->name);
-  return buf;
-}
 
 void a2d_unlearn_start(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
   memcpy(r->params, p->params0, (size_t)p->model->nparams * sizeof(float));
@@ -58,13 +39,13 @@ a2d_err a2d_unlearn_match(const a2d_unlearn_problem *p, const char *section,
   int match;
   A2D_TRY(a2d_finetune_config_from_deck(p->deck, section, &cfg));
   A2D_TRY(a2d_deck_real(p->deck, section, "retain_multiple", &multiple));
-  A2D_TRY(a2d_deck_enum(p->deck, section, "match", &match)); /* auto|logits|margin */
-  if (match == 1 && !target_logits)
+  A2D_TRY(a2d_deck_enum(p->deck, section, "match", &match));
+  if (match == A2D_MATCH_LOGITS && !target_logits)
     A2D_FAIL(A2D_ERR_DECK,
              "%s: [%s] match = logits needs targets with logits (per-class datamodels: "
              "[datamodel] output = logits)",
              a2d_deck_name(p->deck), section);
-  a2d_match_loss loss = {match == 2 ? NULL : target_logits, target_margins, p->y};
+  a2d_match_loss loss = {match == A2D_MATCH_MARGIN ? NULL : target_logits, target_margins, p->y};
   int64_t ns = (int64_t)(multiple * (double)p->nforget + 0.5);
   if (ns > p->nretain) ns = p->nretain;
   A2D_TRY(A2D_CALLOC(rows, p->nforget + ns + 1));

@@ -23,6 +23,17 @@ expect_fail "bad --set key" 2 '--set data.sead=1: [data] unknown key "sead"; did
 expect_fail "bad --set form" 2 '--set seed: expected section.key=value' "$A2D" check ok.ini --set seed
 expect_fail "errors on 4 ranks too, printed once" 2 '--set data.seed=x: [data] seed: expected a non-negative integer' np 4 "$A2D" check ok.ini --set data.seed=x
 check "printed once on 4 ranks" test "$(grep -c 'a2d: error' err.txt)" -eq 1
+# a method's own check runs before any stage: matching logits needs per-class datamodels
+deck "[forget]
+r = random:10
+[unlearn]
+methods = dmm
+[unlearn.dmm]
+match = logits"
+expect_fail "dmm matching logits with margin datamodels" 2 'bad.ini:10: [unlearn.dmm] match = logits needs per-class datamodels ([datamodel] output = logits)' "$A2D" check bad.ini
+expect_ok "the same with per-class datamodels" "$A2D" check bad.ini --set datamodel.output=logits --set ensemble.save_logits=true
+expect_fail "refused by run before any stage" 2 'bad.ini:10: [unlearn.dmm] match = logits needs' "$A2D" run bad.ini
+check "no study file was written" test ! -e s.h5
 printf '[output]\npath = x\0y\n' > nul.ini
 expect_fail "binary deck" 2 "nul.ini: not a text file" "$A2D" check nul.ini
 finish

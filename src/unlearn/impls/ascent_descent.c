@@ -31,4 +31,4 @@ cleanup:
 
 const a2d_unlearn_method a2d_unlearn_ascent_descent = {
     "ascent_descent", "ascent on the forget set interleaved with descent on the retain set", 0,
-    ascent_descent_run};
+    ascent_descent_run, NULL};

@@ -6,4 +6,5 @@ static a2d_err ga_run(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
   return A2D_OK;
 }
 
-const a2d_unlearn_method a2d_unlearn_ga = {"ga", "gradient ascent on the forget set", 0, ga_run};
+const a2d_unlearn_method a2d_unlearn_ga = {"ga", "gradient ascent on the forget set", 0, ga_run,
+                                           NULL};

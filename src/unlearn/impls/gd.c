@@ -6,4 +6,5 @@ static a2d_err gd_run(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
   return A2D_OK;
 }
 
-const a2d_unlearn_method a2d_unlearn_gd = {"gd", "gradient descent on the retain set", 0, gd_run};
+const a2d_unlearn_method a2d_unlearn_gd = {"gd", "gradient descent on the retain set", 0, gd_run,
+                                           NULL};

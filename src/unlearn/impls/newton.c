@@ -101,6 +101,9 @@ static void gradient_sum(hessian *h, const int64_t *rows, int64_t n, float *prob
   *h->examples += n;
 }
 
+/* [unlearn.newton] gradient, in the deck's order difference|retain. */
+enum newton_gradient { NEWTON_GRADIENT_DIFFERENCE = 0, NEWTON_GRADIENT_RETAIN = 1 };
+
 /*
  * The step's right-hand side g at w0, and the softmax of every retain row:
  * grad L_R(w0) = sum_R / |R| + wd w0, or with `difference` grad L_R - grad L_S
@@ -162,7 +165,7 @@ static a2d_err newton_run(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
                      "convex)");
   double damping, tolerance;
   int64_t max_iterations;
-  int gradient; /* difference|retain */
+  int gradient; /* newton_gradient */
   A2D_CHECK(a2d_deck_real(p->deck, SECTION, "damping", &damping));
   A2D_CHECK(a2d_deck_enum(p->deck, SECTION, "gradient", &gradient));
   A2D_CHECK(a2d_deck_real(p->deck, SECTION, "tolerance", &tolerance));
@@ -193,7 +196,7 @@ static a2d_err newton_run(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
   A2D_TRY(A2D_CALLOC(h.acc, P));
   A2D_TRY(A2D_CALLOC(g, P));
   A2D_TRY(A2D_CALLOC(scratch, P));
-  right_hand_side(&h, gradient == 0, g, scratch);
+  right_hand_side(&h, gradient == NEWTON_GRADIENT_DIFFERENCE, g, scratch);
 
   A2D_TRY_PETSC(VecCreateSeq(PETSC_COMM_SELF, (PetscInt)P, &gv));
   A2D_TRY_PETSC(VecDuplicate(gv, &sv));
@@ -253,4 +256,4 @@ const a2d_unlearn_method a2d_unlearn_newton = {
     "newton",
     "One Newton step on the retain set's L2-regularised cross-entropy (influence functions; "
     "Hessian solved by conjugate gradients)",
-    A2D_UNLEARN_LOGREG_ONLY, newton_run};
+    A2D_UNLEARN_LOGREG_ONLY, newton_run, NULL};

@@ -13,4 +13,4 @@ static a2d_err om_run(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
 
 const a2d_unlearn_method a2d_unlearn_om = {
     "om", "oracle matching: fine-tune towards a retrained teacher's outputs",
-    A2D_UNLEARN_NEEDS_TEACHER, om_run};
+    A2D_UNLEARN_NEEDS_TEACHER, om_run, NULL};

@@ -41,4 +41,4 @@ cleanup:
 const a2d_unlearn_method a2d_unlearn_scrub = {
     "scrub",
     "SCRUB: diverge from the original model on the forget set, stay close on the retain set", 0,
-    scrub_run};
+    scrub_run, NULL};
