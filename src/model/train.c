@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "a2d/deck.h"
+#include "batch.h"
 
 struct a2d_trainer {
   const a2d_model *model;
@@ -102,10 +103,7 @@ static double sgd_step(a2d_trainer *t, int64_t b, double lr, float *params) {
       params[i] -= eta * (gi + mu * v[i]);
     }
   } else {
-    for (int64_t i = 0; i < m->nparams; i++) {
-      v[i] = mu * v[i] + g[i] + wd * params[i];
-      params[i] -= eta * v[i];
-    }
+    a2d_sgd_momentum_step(params, v, g, m->nparams, eta, mu, wd);
   }
   return loss;
 }
@@ -116,13 +114,7 @@ a2d_err a2d_trainer_fit(a2d_trainer *t, const float *x, const int32_t *y, const 
   const a2d_model *m = t->model;
   const int64_t B = t->cfg.batch, d = m->d;
   if (nrows < 1) return A2D_ERROR(A2D_ERR_DATA, "cannot train a model on 0 examples");
-  if (nrows > t->order_cap) {
-    free(t->order);
-    t->order = NULL;
-    t->order_cap = 0;
-    A2D_CHECK(A2D_CALLOC(t->order, nrows));
-    t->order_cap = nrows;
-  }
+  A2D_CHECK(a2d_order_reserve(&t->order, &t->order_cap, nrows));
   a2d_model_init(m, params, init_rng);
   memset(t->velocity, 0, (size_t)m->nparams * sizeof(float));
   for (int64_t i = 0; i < nrows; i++) t->order[i] = rows ? rows[i] : i;
@@ -134,11 +126,8 @@ a2d_err a2d_trainer_fit(a2d_trainer *t, const float *x, const int32_t *y, const 
     epoch_loss = 0.0;
     for (int64_t i0 = 0; i0 < nrows; i0 += B) {
       int64_t b = nrows - i0 < B ? nrows - i0 : B;
-      for (int64_t i = 0; i < b; i++) {
-        int64_t r = t->order[i0 + i];
-        memcpy(t->xbatch + i * d, x + r * d, (size_t)d * sizeof(float));
-        t->ybatch[i] = y[r];
-      }
+      a2d_gather_rows(x, d, t->order + i0, b, t->xbatch);
+      for (int64_t i = 0; i < b; i++) t->ybatch[i] = y[t->order[i0 + i]];
       double lr = a2d_sgd_learning_rate(&t->cfg, step++, per_epoch, total);
       epoch_loss += sgd_step(t, b, lr, params) * (double)b;
     }

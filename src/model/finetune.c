@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
+
 struct a2d_finetuner {
   const a2d_model *model;
   a2d_finetune_config cfg;
@@ -76,11 +78,7 @@ static void optimizer_step(a2d_finetuner *ft, float *params, double lr) {
   const float wd = (float)ft->cfg.weight_decay, eta = (float)lr;
   float *g = ft->grad, *m = ft->m1, *v = ft->m2;
   if (ft->cfg.optimizer == A2D_OPT_SGD) {
-    const float mu = (float)ft->cfg.momentum;
-    for (int64_t i = 0; i < P; i++) {
-      m[i] = mu * m[i] + g[i] + wd * params[i];
-      params[i] -= eta * m[i];
-    }
+    a2d_sgd_momentum_step(params, m, g, P, eta, (float)ft->cfg.momentum, wd);
     return;
   }
   /* Adam as torch.optim.Adam: decay added to the gradient, bias-corrected moments. */
@@ -103,22 +101,14 @@ a2d_err a2d_finetune_pass(a2d_finetuner *ft, float *params, const float *x, cons
   const int64_t B = ft->cfg.batch, d = m->d;
   if (mean_loss) *mean_loss = 0.0;
   if (nrows <= 0) return A2D_OK;
-  if (nrows > ft->order_cap) {
-    free(ft->order);
-    ft->order = NULL;
-    ft->order_cap = 0;
-    A2D_CHECK(A2D_CALLOC(ft->order, nrows));
-    ft->order_cap = nrows;
-  }
+  A2D_CHECK(a2d_order_reserve(&ft->order, &ft->order_cap, nrows));
   memcpy(ft->order, rows, (size_t)nrows * sizeof *rows);
   a2d_rng_shuffle(rng, ft->order, nrows);
   double total = 0.0;
   for (int64_t i0 = 0; i0 < nrows; i0 += B) {
     const int64_t b = nrows - i0 < B ? nrows - i0 : B;
-    for (int64_t i = 0; i < b; i++) {
-      ft->batch_rows[i] = ft->order[i0 + i];
-      memcpy(ft->xbatch + i * d, x + ft->batch_rows[i] * d, (size_t)d * sizeof(float));
-    }
+    memcpy(ft->batch_rows, ft->order + i0, (size_t)b * sizeof(int64_t));
+    a2d_gather_rows(x, d, ft->batch_rows, b, ft->xbatch);
     a2d_model_forward(m, params, ft->xbatch, b, ft->ws);
     double l = loss(ctx, ft->batch_rows, b, ft->ws->logits, m->classes, ft->ws->dlogits);
     if (!isfinite(l))
