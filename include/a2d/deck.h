@@ -116,6 +116,9 @@ a2d_err a2d_deck_bool(const a2d_deck *deck, const char *section, const char *key
 a2d_err a2d_deck_string(const a2d_deck *deck, const char *section, const char *key, const char **v);
 /* Index of the value in the key's choices ("none|unit|standard": unit -> 1). */
 a2d_err a2d_deck_enum(const a2d_deck *deck, const char *section, const char *key, int *v);
+/* The value of an enum key as its name ("unit"), for choosing from a registry by name. */
+a2d_err a2d_deck_choice(const a2d_deck *deck, const char *section, const char *key,
+                        const char **name);
 /* Number of elements of a list, and element i as integer, real or text. */
 a2d_err a2d_deck_list_len(const a2d_deck *deck, const char *section, const char *key, int *n);
 a2d_err a2d_deck_list_int(const a2d_deck *deck, const char *section, const char *key, int i,

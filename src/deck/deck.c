@@ -801,6 +801,15 @@ a2d_err a2d_deck_string(const a2d_deck *deck, const char *section, const char *k
   return A2D_OK;
 }
 
+a2d_err a2d_deck_choice(const a2d_deck *deck, const char *section, const char *key,
+                        const char **name) {
+  const a2d_key_spec *spec;
+  const a2d_slot *slot;
+  A2D_CHECK(lookup(deck, section, key, A2D_KEY_ENUM, &spec, &slot));
+  *name = slot->value;
+  return A2D_OK;
+}
+
 a2d_err a2d_deck_enum(const a2d_deck *deck, const char *section, const char *key, int *v) {
   const a2d_key_spec *spec;
   const a2d_slot *slot;

@@ -60,12 +60,14 @@ typedef struct plan_deck {
 /* Multiply-adds of one forward pass, and the parameters, of the deck's model. */
 static a2d_err model_size(const a2d_deck *deck, int64_t d, int64_t C, double *macs, int64_t *params,
                           double *first) {
-  int kind, layers;
+  int layers;
   int64_t in = d;
-  A2D_CHECK(a2d_deck_enum(deck, "model", "kind", &kind));
+  const char *kind;
+  A2D_CHECK(a2d_deck_choice(deck, "model", "kind", &kind));
   A2D_CHECK(a2d_deck_list_len(deck, "model", "hidden", &layers));
   *macs = 0, *params = 0, *first = 0;
-  for (int i = 0; kind == 1 && i < layers; i++) { /* mlp */
+  const int hidden_layers = !strcmp(kind, "mlp"); /* logreg ignores [model] hidden */
+  for (int i = 0; hidden_layers && i < layers; i++) {
     int64_t out;
     A2D_CHECK(a2d_deck_list_int(deck, "model", "hidden", i, &out));
     *macs += (double)(in * out), *params += (in + 1) * out;

@@ -46,19 +46,17 @@ a2d_err a2d_model_finish_layout(a2d_model *m) {
 }
 
 a2d_err a2d_model_from_deck(const a2d_deck *deck, int64_t d, int64_t classes, a2d_model *m) {
-  int kind, nhidden;
+  int nhidden;
   int64_t hidden[A2D_MAX_LAYERS];
-  char name[64];
-  A2D_CHECK(a2d_deck_enum(deck, "model", "kind", &kind));
+  const char *kind;
+  A2D_CHECK(a2d_deck_choice(deck, "model", "kind", &kind));
   A2D_CHECK(a2d_deck_list_len(deck, "model", "hidden", &nhidden));
   if (nhidden >= A2D_MAX_LAYERS)
     return A2D_ERROR(A2D_ERR_DECK, "%s: [model] hidden: at most %d hidden layers",
                      a2d_deck_origin(deck, "model", "hidden"), A2D_MAX_LAYERS - 1);
   for (int i = 0; i < nhidden; i++)
     A2D_CHECK(a2d_deck_list_int(deck, "model", "hidden", i, &hidden[i]));
-  /* The enum's index names the kind in the registry's order. */
-  snprintf(name, sizeof name, "%s", a2d_model_kinds[kind]->name);
-  A2D_CHECK(a2d_model_setup(m, name, d, classes, hidden, nhidden));
+  A2D_CHECK(a2d_model_setup(m, kind, d, classes, hidden, nhidden));
   return A2D_OK;
 }
 

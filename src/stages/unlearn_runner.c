@@ -60,12 +60,12 @@ typedef struct unlearn_state {
 /* The deck's methods (at most 16); refuse a method the model kind cannot take. */
 a2d_err a2d_unlearn_deck_methods(const a2d_deck *deck, const a2d_unlearn_method **methods,
                                  int *count) {
-  int n, kind;
+  int n;
   char name[64];
+  const char *kind_name;
   const char *where = a2d_deck_origin(deck, "unlearn", "methods");
   A2D_CHECK(a2d_deck_list_len(deck, "unlearn", "methods", &n));
-  A2D_CHECK(a2d_deck_enum(deck, "model", "kind", &kind));
-  const char *kind_name = a2d_model_kinds[kind]->name;
+  A2D_CHECK(a2d_deck_choice(deck, "model", "kind", &kind_name));
   if (n == 0)
     return A2D_ERROR(A2D_ERR_DECK, "%s: [unlearn] methods is empty; name at least one method",
                      where);
