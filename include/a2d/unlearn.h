@@ -6,7 +6,8 @@
  * (src/unlearn/registry.c), like PETSc's KSPSetType: each method is one file
  * under src/unlearn/impls/ that fills in an a2d_unlearn_method, and reads its
  * hyperparameters from its own deck section [unlearn.<name>].  Adding a
- * method is that file, one registry line and one schema section.
+ * method is that file, its name in a2d/names.h (which builds both the
+ * registry and the deck's choices) and one schema section.
  *
  * A method works on one problem: one base model, one forget set, everything
  * in memory on the calling rank (stage `unlearn` hands problems out to ranks).

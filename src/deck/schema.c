@@ -7,6 +7,7 @@
  * Adding a key is one line here; the parser, `a2d check` and the docs follow.
  */
 #include "a2d/deck.h"
+#include "a2d/names.h"
 
 #define KEY(name, type, def, range, choices, stages, doc) \
   { name, type, A2D_KEY_STRING, def, range, choices, stages, doc }
@@ -60,7 +61,8 @@ static const a2d_key_spec data_keys[] = {
 
 /* [model]: the classifier trained by every stage. */
 static const a2d_key_spec model_keys[] = {
-    KEY("kind", A2D_KEY_ENUM, "mlp", NULL, "logreg|mlp", "train,ensemble,unlearn,oracle",
+    KEY("kind", A2D_KEY_ENUM, "mlp", NULL, A2D_CHOICES(A2D_MODEL_KIND_NAMES),
+        "train,ensemble,unlearn,oracle",
         "Model kind: logreg (multinomial logistic regression) or mlp (ReLU hidden layers)."),
     LIST("hidden", A2D_KEY_INT, "256, 128", "[1, inf)", NULL, "train,ensemble,unlearn,oracle",
          "mlp: sizes of the hidden layers, input side first (ignored by logreg)."),
@@ -165,7 +167,7 @@ static const a2d_key_spec forget_named =
 /* [unlearn]: which methods stage unlearn runs. */
 static const a2d_key_spec unlearn_keys[] = {
     LIST("methods", A2D_KEY_ENUM, "none, ga, gd, ascent_descent, scrub, om, dm_direct, dmm", NULL,
-         "none|ga|gd|ascent_descent|scrub|om|dm_direct|dmm|newton", "tune,unlearn",
+         A2D_CHOICES(A2D_UNLEARN_METHOD_NAMES), "tune,unlearn",
          "Unlearning methods to run for every forget set and base model (newton: logreg only); "
          "each method's settings are in its [unlearn.<method>] section."),
     KEY("seed", A2D_KEY_INT, "4", "[0, inf)", NULL, "tune,unlearn",

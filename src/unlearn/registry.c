@@ -1,20 +1,18 @@
 /*
  * registry.c - the unlearning methods by name (a2d/unlearn.h), like PETSc's
  * KSPRegisterAll: a deck names a method, this table finds it.  Adding a
- * method is one file under impls/ and one line here.
+ * method is one file under impls/ and its name in a2d/names.h.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "a2d/names.h"
 #include "unlearn_internal.h"
 
-/* Every method, in the order of the deck's choices; adding one is one line here. */
-const a2d_unlearn_method *const a2d_unlearn_methods[] = {
-    &a2d_unlearn_none,      &a2d_unlearn_ga,
-    &a2d_unlearn_gd,        &a2d_unlearn_ascent_descent,
-    &a2d_unlearn_scrub,     &a2d_unlearn_om,
-    &a2d_unlearn_dm_direct, &a2d_unlearn_dmm,
-    &a2d_unlearn_newton,    NULL};
+/* Every method, in the order of the deck's choices (a2d/names.h). */
+#define ENTRY(name) &a2d_unlearn_##name,
+const a2d_unlearn_method *const a2d_unlearn_methods[] = {A2D_UNLEARN_METHOD_NAMES(ENTRY) NULL};
+#undef ENTRY
 
 const a2d_unlearn_method *a2d_unlearn_find(const char *name) {
   for (int i = 0; a2d_unlearn_methods[i]; i++)

@@ -7,7 +7,8 @@
  * by an oracle drives the margins towards the oracle's, in logit and margin
  * form; dmm follows the targets that stage unlearn's own code
  * (a2d/dm_targets.h) builds from a hand-made datamodel, in both forms;
- * dm_direct passes its targets through; every method is deterministic.
+ * dm_direct passes its targets through; every method is deterministic; the
+ * deck's method choices are the registry's names.
  * Ranks: 1.  Reference: the inequalities below.
  */
 #include <math.h>
@@ -329,6 +330,23 @@ static void test_deterministic(void) {
   free(b);
 }
 
+/* The deck's [unlearn] methods choices are the registry's names, in its order. */
+static void test_registry_names(void) {
+  const char *choices = NULL;
+  for (int s = 0; a2d_deck_schema[s].name; s++)
+    if (!strcmp(a2d_deck_schema[s].name, "unlearn"))
+      for (int k = 0; a2d_deck_schema[s].keys[k].name; k++)
+        if (!strcmp(a2d_deck_schema[s].keys[k].name, "methods"))
+          choices = a2d_deck_schema[s].keys[k].choices;
+  char expect[512] = "";
+  for (int i = 0; a2d_unlearn_methods[i]; i++) {
+    if (i) strcat(expect, "|");
+    strcat(expect, a2d_unlearn_methods[i]->name);
+    CHECK(a2d_unlearn_find(a2d_unlearn_methods[i]->name) == a2d_unlearn_methods[i]);
+  }
+  CHECK(choices && !strcmp(choices, expect));
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv); /* the datamodel's PETSc matrix, for test_dmm_stage_targets */
   PetscInitializeNoArguments();
@@ -375,6 +393,7 @@ int main(int argc, char **argv) {
   test_dmm_stage_targets();
   test_dm_direct();
   test_deterministic();
+  test_registry_names();
 
   free(base);
   free(teacher);
