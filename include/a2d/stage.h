@@ -34,7 +34,9 @@ typedef struct a2d_context {
 typedef struct a2d_stage {
   const char *name;    /* as typed on the command line and used in deck `stages` lists */
   const char *summary; /* one line for --help */
-  const char *group;   /* the study-file group the stage owns */
+  const char *group;   /* the study-file group the stage owns: a run that does
+                          not resume starts with it deleted, so nothing stale
+                          (a dataset an earlier setting wrote) outlives it */
   const char *needs;   /* comma-separated stages that must be complete first */
   a2d_err (*run)(a2d_context *ctx);
   /*

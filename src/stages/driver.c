@@ -204,7 +204,8 @@ a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
     goto cleanup;
   }
 
-  /* ---- begin: mark running, with the keys this run uses ---- */
+  /* ---- begin: a fresh run starts from an empty group; mark running ---- */
+  if (!ctx->resume && stage->group) A2D_TRY(a2d_store_delete(ctx->store, stage->group));
   a2d_utc_time(ctx->comm, now_text, sizeof now_text);
   A2D_TRY(a2d_store_set_string(ctx->store, group, "state", "running"));
   A2D_TRY(a2d_store_set_string(ctx->store, group, "config", config));

@@ -626,7 +626,6 @@ a2d_err a2d_stage_evaluate(a2d_context *ctx) {
   int64_t epochs;
   A2D_TRY(a2d_deck_int(ctx->deck, "train", "epochs", &epochs));
   A2D_TRY(read_setup_cost(ctx->store, epochs, &cfg.setup));
-  A2D_TRY(a2d_store_delete(ctx->store, "/eval"));
   a2d_log(
       "evaluate: KLoM of %d methods against %lld oracles on %d forget sets; %s; %lld "
       "bootstrap resamples",

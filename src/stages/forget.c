@@ -315,8 +315,7 @@ a2d_err a2d_stage_forget(a2d_context *ctx) {
   size_t len = 1;
   for (int i = 0; i < plan.nsets; i++) len += strlen(plan.sets[i].name) + 1;
   A2D_TRY(a2d_calloc(len, 1, &names));
-  A2D_TRY(a2d_store_delete(ctx->store, "/forget"));
-  A2D_TRY(a2d_store_group(ctx->store, "/forget"));
+  A2D_TRY(a2d_store_group(ctx->store, "/forget")); /* emptied by the driver */
   for (int i = 0; i < plan.nsets; i++) {
     const forget_set *s = &plan.sets[i];
     A2D_TRY(write_set(ctx, "/forget", s));

@@ -217,8 +217,7 @@ a2d_err a2d_stage_prepare(a2d_context *ctx) {
   a2d_scaling_apply(&train, shift, factor);
   a2d_scaling_apply(&val, shift, factor);
 
-  /* ---- write /data ---- */
-  A2D_TRY(a2d_store_delete(ctx->store, "/data"));
+  /* ---- write /data (the driver emptied it: a2d_stage.group) ---- */
   A2D_TRY(write_split(ctx, "/data/train", &train));
   A2D_TRY(write_split(ctx, "/data/val", &val));
   int64_t d = train.d;

@@ -66,9 +66,8 @@ a2d_err a2d_stage_train(a2d_context *ctx) {
   }
   A2D_TRY(a2d_agree(ctx->comm, A2D_OK));
 
-  /* ---- write /train, each rank its rows ---- */
+  /* ---- write /train (emptied by the driver), each rank its rows ---- */
   int64_t dims[1] = {K};
-  A2D_TRY(a2d_store_delete(ctx->store, "/train"));
   A2D_TRY(a2d_stage_create_matrix(ctx, "/train/params", K, P, 0, 1));
   A2D_TRY(a2d_store_write_rows(ctx->store, "/train/params", A2D_F32, lo, nk, params));
   A2D_TRY(a2d_stage_create_matrix(ctx, "/train/margins_train", K, n, 0, 1));

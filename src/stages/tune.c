@@ -425,7 +425,6 @@ a2d_err a2d_stage_tune(a2d_context *ctx) {
   A2D_TRY(a2d_deck_int(ctx->deck, "tune", "retain_points", &want));
   A2D_TRY(a2d_deck_int(ctx->deck, "tune", "chunk", &per_rank));
   A2D_TRY(a2d_deck_enum(ctx->deck, "evaluate", "klom", &form));
-  if (!ctx->resume) A2D_TRY(a2d_store_delete(ctx->store, "/tune"));
   A2D_TRY(a2d_store_group(ctx->store, "/tune"));
   A2D_TRY(a2d_store_set_int(ctx->store, "/tune", "configs", configs));
   if (configs == 0) {
