@@ -88,7 +88,10 @@ a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_mod
                        va1 - va0, P, yval));
 
   /* ---- residuals: output minus the datamodel's prediction, centred per row ---- */
+  /* The models are the outer loop so that memory streams; each row's mean
+     still sums its residuals in model order. */
   A2D_TRY(A2D_CALLOC(g->residual, g->m * g->rows + 1));
+  A2D_TRY(A2D_CALLOC(mean, g->rows + 1));
   A2D_TRY(a2d_attribution_predict_masks(A, g->masks, g->m, g->residual, g->rows));
   for (int64_t j = 0; j < g->m; j++) {
     for (int64_t r = 0; r < g->rows; r++) {
@@ -96,12 +99,9 @@ a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_mod
       const float y = t < n ? ytrain[(fit[j] * (tr1 - tr0) + (t - tr0)) * P + c]
                             : yval[(fit[j] * (va1 - va0) + (t - n - va0)) * P + c];
       g->residual[j * g->rows + r] = (double)y - g->residual[j * g->rows + r];
+      mean[r] += g->residual[j * g->rows + r];
     }
   }
-  /* Row by row in model order, the models in the outer loop so that memory streams. */
-  A2D_TRY(A2D_CALLOC(mean, g->rows + 1));
-  for (int64_t j = 0; j < g->m; j++)
-    for (int64_t r = 0; r < g->rows; r++) mean[r] += g->residual[j * g->rows + r];
   for (int64_t r = 0; r < g->rows; r++) mean[r] /= (double)g->m;
   for (int64_t j = 0; j < g->m; j++)
     for (int64_t r = 0; r < g->rows; r++) g->residual[j * g->rows + r] -= mean[r];

@@ -175,7 +175,7 @@ void a2d_lasso_design_free(a2d_lasso_design *d) {
  * slice s a multiple of 2^(e - (s+1) bits) of magnitude at most 2^(e - s
  * bits): a sum of m of them is exact when m 2^bits <= 2^52.  One slice keeps
  * bits >= 36 bits (m <= 65,535): the rest is at most 2^-37 of the largest |v|
- * (2^-43 at m = 1,024), below the rounding of a plain double sum of m terms.
+ * (2^-43 at m = 1,024), about the rounding of a plain double sum of m terms.
  */
 static void slice(double v, int e, int bits, double q[LASSO_SLICES]) {
   for (int s = 0; s < LASSO_SLICES; s++) {

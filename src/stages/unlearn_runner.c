@@ -48,9 +48,11 @@ typedef struct unlearn_state {
   a2d_trainer *teacher_trainer;
   float *params_out, *teacher_params, *target_logits, *target_logits_val;
   float *target_margins, *target_margins_val;
-  /* batch->npoints > 0: the outputs are taken on `eval` (those training
-     points) alone; `full` receives what a method that writes its own outputs
+  /* The points the tasks' outputs are taken on: train and val, or with
+     batch->npoints > 0 `eval` (those training points) and no validation
+     points, when `full` receives what a method that writes its own outputs
      writes on every point. */
+  const a2d_dataset *out_train, *out_val;
   a2d_dataset eval, no_val;
   a2d_task_output full;
 } unlearn_state;
@@ -304,7 +306,7 @@ static a2d_err run_task(void *ctx, int64_t t, a2d_task_output *out) {
   const a2d_unlearn_method *m = job->method;
   const forget_set *fs = &s->sets[job->set];
   const int some = s->batch->npoints > 0; /* outputs on the batch's points alone */
-  const a2d_dataset *eval = some ? &s->eval : &s->train, *eval_val = some ? &s->no_val : &s->val;
+  const a2d_dataset *eval = s->out_train, *eval_val = s->out_val;
   char key[160];
   snprintf(key, sizeof key, "%s/%s", fs->name, m->name);
   a2d_unlearn_problem p = {.model = &s->model,
@@ -426,6 +428,7 @@ a2d_err a2d_unlearn_run(a2d_context *ctx, const a2d_unlearn_batch *b) {
   A2D_TRY(A2D_CALLOC(s.target_margins, n));
   A2D_TRY(A2D_CALLOC(s.target_margins_val, nv + 1));
 
+  s.out_train = &s.train, s.out_val = &s.val;
   if (b->npoints > 0) {
     for (int64_t i = 0; i < b->npoints; i++)
       if (b->points[i] < 0 || b->points[i] >= n || (i && b->points[i] <= b->points[i - 1]))
@@ -437,15 +440,15 @@ a2d_err a2d_unlearn_run(a2d_context *ctx, const a2d_unlearn_batch *b) {
     A2D_TRY(A2D_CALLOC(s.full.margins_val, nv + 1));
     A2D_TRY(A2D_CALLOC(s.full.correct_train, n));
     A2D_TRY(A2D_CALLOC(s.full.correct_val, nv + 1));
+    s.out_train = &s.eval, s.out_val = &s.no_val;
   }
 
   /* ---- the tasks ---- */
   const char **groups = NULL;
   A2D_TRY(A2D_CALLOC(groups, b->njobs));
   for (int j = 0; j < b->njobs; j++) groups[j] = b->jobs[j].group;
-  const int64_t n_out = b->npoints > 0 ? b->npoints : n, nv_out = b->npoints > 0 ? 0 : nv;
-  a2d_task_plan plan = {b->label, b->state, b->njobs,    groups,   s.K,
-                        n_out,    nv_out,   b->per_rank, run_task, &s};
+  a2d_task_plan plan = {b->label,       b->state,     b->njobs,    groups,   s.K,
+                        s.out_train->n, s.out_val->n, b->per_rank, run_task, &s};
   err = a2d_tasks_run(ctx, &plan);
   free(groups);
 cleanup:
