@@ -69,6 +69,13 @@ a2d_err a2d_error_pass(const char *file, int line, const char *func, a2d_err cod
     }                                                    \
   } while (0)
 
+/* After `cleanup:`: check a call (a free, a close) and keep the first error in `err`. */
+#define A2D_CLEANUP(call)                                                           \
+  do {                                                                              \
+    a2d_err a2d_c_ = (call);                                                        \
+    if (a2d_c_ && !err) err = a2d_error_pass(__FILE__, __LINE__, __func__, a2d_c_); \
+  } while (0)
+
 /* Raise an error into the local `err` and jump to `cleanup`. */
 #define A2D_FAIL(code, ...)             \
   do {                                  \

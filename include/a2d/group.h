@@ -88,6 +88,6 @@ a2d_err a2d_group_apply(const a2d_group_model *g, const a2d_group_slopes *slopes
 
 void a2d_group_slopes_free(a2d_group_slopes *slopes);
 
-void a2d_group_model_free(a2d_group_model *g);
+a2d_err a2d_group_model_free(a2d_group_model *g);
 
 #endif

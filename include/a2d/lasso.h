@@ -89,7 +89,7 @@ void a2d_lasso_rows(int64_t m, int size, int rank, int64_t *row0, int64_t *rows)
  */
 a2d_err a2d_lasso_design_create(MPI_Comm comm, const uint8_t *masks, int64_t row0, int64_t rows,
                                 int64_t m, int64_t n, a2d_lasso_design *out);
-void a2d_lasso_design_free(a2d_lasso_design *d);
+a2d_err a2d_lasso_design_free(a2d_lasso_design *d);
 
 /* G_ij, exactly as the solver forms it. */
 double a2d_lasso_gram(const a2d_lasso_design *d, int64_t i, int64_t j);

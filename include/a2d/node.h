@@ -39,7 +39,7 @@ typedef struct a2d_node {
 
 /* Collective on comm: group its ranks by node (and by A2D_NODE_RANKS, if set). */
 a2d_err a2d_node_create(MPI_Comm comm, a2d_node *out);
-void a2d_node_free(a2d_node *node);
+a2d_err a2d_node_free(a2d_node *node);
 
 /* A block of memory shared by the ranks of one node. */
 typedef struct a2d_shared {
@@ -55,6 +55,6 @@ a2d_err a2d_shared_create(const a2d_node *node, size_t bytes, a2d_shared *out);
 /* Collective on the node: make every rank's writes so far visible to all of them. */
 a2d_err a2d_shared_publish(const a2d_node *node, a2d_shared *s);
 
-void a2d_shared_free(a2d_shared *s);
+a2d_err a2d_shared_free(a2d_shared *s);
 
 #endif

@@ -39,11 +39,26 @@ a2d_err a2d_allgather_doubles(MPI_Comm comm, const double *mine, int64_t local, 
                               int64_t *total);
 
 /*
- * Check an MPI call: A2D_CHECK(A2D_MPI(MPI_Bcast(...))).  A failure becomes
- * an A2D_ERR_INTERNAL naming the call, the rank and MPI's message.
+ * Every MPI call is checked through one of these (tests/cli/mpi_checked.sh
+ * greps src/ for calls that are not; only MPI_Init, MPI_Finalize, MPI_Abort
+ * and MPI_Initialized are exempt).  A failure becomes an A2D_ERR_INTERNAL
+ * naming the rank, the call and MPI's message.  a2d sets MPI_ERRORS_RETURN on
+ * the communicators and windows it uses (a2d_mpi_errors_return), so a failed
+ * call returns its code here instead of aborting the job unexplained.
+ *
+ *   A2D_CHECK_MPI(MPI_Bcast(...));      return the error from the function
+ *   A2D_TRY_MPI(MPI_Allreduce(...));    set `err` and jump to `cleanup`
+ *   A2D_CLEANUP_MPI(MPI_Comm_free(&c)); after `cleanup:`: keep the first error
+ *   a2d_err e = A2D_MPI(MPI_Comm_rank(...));   the a2d_err of one call
  */
 #define A2D_MPI(call) a2d_mpi_status((call), #call, __FILE__, __LINE__, __func__)
+#define A2D_CHECK_MPI(call) A2D_CHECK(A2D_MPI(call))
+#define A2D_TRY_MPI(call) A2D_TRY(A2D_MPI(call))
+#define A2D_CLEANUP_MPI(call) A2D_CLEANUP(A2D_MPI(call))
 a2d_err a2d_mpi_status(int rc, const char *call, const char *file, int line, const char *func);
+
+/* Make MPI calls on `comm` return their error codes rather than abort (see above). */
+a2d_err a2d_mpi_errors_return(MPI_Comm comm);
 
 /* Set this process's rank (logging happens on rank 0) and verbosity. */
 void a2d_log_init(int rank, int verbose);
@@ -69,7 +84,7 @@ void a2d_fault_point(const char *point);
  * every rank of comm (collective): attributes written in parallel HDF5 must
  * hold the same value on every rank, and clocks tick apart.
  */
-void a2d_utc_time(MPI_Comm comm, char *buf, size_t size);
+a2d_err a2d_utc_time(MPI_Comm comm, char *buf, size_t size);
 
 /* Seconds since an arbitrary fixed point (monotonic clock). */
 double a2d_now(void);

@@ -286,9 +286,11 @@ a2d_err a2d_group_term(const a2d_group_model *g, MPI_Comm comm, const int64_t *f
   return err;
 }
 
-void a2d_group_model_free(a2d_group_model *g) {
-  a2d_shared_free(&g->masks_mem);
-  a2d_node_free(&g->node);
+a2d_err a2d_group_model_free(a2d_group_model *g) {
+  a2d_err err = A2D_OK;
+  A2D_CLEANUP(a2d_shared_free(&g->masks_mem));
+  A2D_CLEANUP(a2d_node_free(&g->node));
   free(g->residual);
   memset(g, 0, sizeof *g);
+  return err;
 }

@@ -154,14 +154,16 @@ cleanup:
   return err;
 }
 
-void a2d_lasso_design_free(a2d_lasso_design *d) {
+a2d_err a2d_lasso_design_free(a2d_lasso_design *d) {
+  a2d_err err = A2D_OK;
   free(d->sums);
   free(d->mean);
   a2d_dmatrix_free(&d->x);
-  a2d_shared_free(&d->shared);
+  A2D_CLEANUP(a2d_shared_free(&d->shared));
   a2d_grid_free(&d->grid);
-  a2d_node_free(&d->node);
+  A2D_CLEANUP(a2d_node_free(&d->node));
   memset(d, 0, sizeof *d);
+  return err;
 }
 
 /* Side of the tiles in which the working set's block is transposed. */

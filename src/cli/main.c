@@ -153,7 +153,7 @@ static a2d_err load_deck(MPI_Comm comm, const cli_args *args, a2d_deck **deck) {
   char *text = NULL;
   size_t len = 0;
   a2d_err err = A2D_OK;
-  MPI_Comm_rank(comm, &rank);
+  A2D_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   if (!args->deck_path)
     return A2D_ERROR(A2D_ERR_DECK, "a2d %s needs a DECK argument (see a2d --help)", args->command);
   if (rank == 0) err = a2d_read_text_file(args->deck_path, &text, &len);
@@ -161,9 +161,9 @@ static a2d_err load_deck(MPI_Comm comm, const cli_args *args, a2d_deck **deck) {
     err = A2D_ERROR(A2D_ERR_DECK, "%s: not a text file (contains NUL bytes)", args->deck_path);
   A2D_TRY(a2d_agree(comm, err));
   long long n = (long long)len;
-  MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, comm);
+  A2D_TRY_MPI(MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, comm));
   if (rank != 0) A2D_TRY(a2d_calloc((size_t)n + 1, 1, &text));
-  MPI_Bcast(text, (int)n + 1, MPI_CHAR, 0, comm);
+  A2D_TRY_MPI(MPI_Bcast(text, (int)n + 1, MPI_CHAR, 0, comm));
   err = a2d_deck_parse(args->deck_path, text, deck);
   for (int i = 0; !err && i < args->nsets; i++) err = a2d_deck_set(*deck, args->sets[i]);
   if (!err) err = a2d_deck_finish(*deck);
@@ -212,7 +212,7 @@ static a2d_err command_status(a2d_context *ctx) {
   const char *path;
   A2D_CHECK(a2d_deck_string(ctx->deck, "output", "path", &path));
   int exists = ctx->rank == 0 ? access(path, F_OK) == 0 : 0;
-  MPI_Bcast(&exists, 1, MPI_INT, 0, ctx->comm);
+  A2D_CHECK_MPI(MPI_Bcast(&exists, 1, MPI_INT, 0, ctx->comm));
   if (!exists) {
     if (ctx->rank == 0) printf("%s: no study file yet\n", path);
     for (const a2d_stage *s = a2d_stages; s->name && ctx->rank == 0; s++)
@@ -447,7 +447,7 @@ static a2d_err command_plan(a2d_context *ctx, const cli_args *args) {
   if (ctx->rank == 0 && args->from) err = a2d_plan_rates_from_study(args->from, &rates);
   if (ctx->rank == 0 && !err) err = a2d_plan_print(ctx->deck, &machine, &rates, stdout, &fits);
   A2D_CHECK(a2d_agree(ctx->comm, err));
-  MPI_Bcast(&fits, 1, MPI_INT, 0, ctx->comm);
+  A2D_CHECK_MPI(MPI_Bcast(&fits, 1, MPI_INT, 0, ctx->comm));
   if (!fits)
     return A2D_ERROR(A2D_ERR_DECK, "the plan does not fit %.0f GiB per node (see above)", mem);
   return A2D_OK;
@@ -499,17 +499,19 @@ static a2d_err dispatch(a2d_context *ctx, const cli_args *args) {
 
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
+  /* A failed MPI call returns its code to A2D_CHECK_MPI, which names the call and rank. */
+  a2d_context ctx = {.comm = MPI_COMM_WORLD};
+  a2d_err err = a2d_mpi_errors_return(ctx.comm);
+  if (!err) err = A2D_MPI(MPI_Comm_rank(ctx.comm, &ctx.rank));
+  if (!err) err = A2D_MPI(MPI_Comm_size(ctx.comm, &ctx.size));
   /* One BLAS thread per rank unless asked otherwise: ranks are the parallelism,
      and a fixed thread count keeps results bit-identical across rank counts. */
   if (!getenv("OPENBLAS_NUM_THREADS")) openblas_set_num_threads(1);
   /* PETSc on top of our MPI (it will not finalise MPI); our arguments are not its options. */
   PetscInitializeNoArguments();
   PetscPushErrorHandler(PetscReturnErrorHandler, NULL);
-  a2d_context ctx = {.comm = MPI_COMM_WORLD};
-  MPI_Comm_rank(ctx.comm, &ctx.rank);
-  MPI_Comm_size(ctx.comm, &ctx.size);
-  cli_args args;
-  a2d_err err = parse_args(argc, argv, &args);
+  cli_args args = {0};
+  if (!err) err = parse_args(argc, argv, &args);
   ctx.force = args.force;
   ctx.verbose = args.verbose;
   a2d_log_init(ctx.rank, ctx.verbose);

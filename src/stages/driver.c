@@ -23,7 +23,7 @@ static a2d_err peak_pss(MPI_Comm comm, double *per_rank, double *per_node) {
   if (!err) err = A2D_MPI(MPI_Reduce(&mine, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, node.node));
   if (!err) err = A2D_MPI(MPI_Allreduce(MPI_IN_PLACE, &sum, 1, MPI_DOUBLE, MPI_MAX, comm));
   *per_node = sum;
-  a2d_node_free(&node);
+  A2D_CLEANUP(a2d_node_free(&node));
   return err;
 }
 
@@ -206,7 +206,7 @@ a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
 
   /* ---- begin: a fresh run starts from an empty group; mark running ---- */
   if (!ctx->resume && stage->group) A2D_TRY(a2d_store_delete(ctx->store, stage->group));
-  a2d_utc_time(ctx->comm, now_text, sizeof now_text);
+  A2D_TRY(a2d_utc_time(ctx->comm, now_text, sizeof now_text));
   A2D_TRY(a2d_store_set_string(ctx->store, group, "state", "running"));
   A2D_TRY(a2d_store_set_string(ctx->store, group, "config", config));
   A2D_TRY(a2d_store_set_string(ctx->store, group, "started", now_text));
@@ -235,10 +235,10 @@ a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   long peak = usage.ru_maxrss, largest = 0;
-  MPI_Allreduce(&peak, &largest, 1, MPI_LONG, MPI_MAX, ctx->comm);
+  A2D_TRY_MPI(MPI_Allreduce(&peak, &largest, 1, MPI_LONG, MPI_MAX, ctx->comm));
   double pss_rank = 0, pss_node = 0;
   A2D_TRY(peak_pss(ctx->comm, &pss_rank, &pss_node));
-  a2d_utc_time(ctx->comm, now_text, sizeof now_text);
+  A2D_TRY(a2d_utc_time(ctx->comm, now_text, sizeof now_text));
   A2D_TRY(a2d_store_set_string(ctx->store, group, "finished", now_text));
   A2D_TRY(a2d_store_set_real(ctx->store, group, "seconds", seconds));
   A2D_TRY(a2d_store_set_real(ctx->store, group, "peak_memory_mib", (double)largest / 1024.0));

@@ -179,7 +179,8 @@ static a2d_err group_klom(a2d_context *ctx, a2d_klom_form form, const point_grou
     klom[i] =
         a2d_klom(side_margins(u, g, i), u->count, 1, side_margins(o, g, i), o->count, 1, form);
   A2D_TRY(gather_layout(ctx, g->count, 1, &counts, &displs));
-  MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, klom, counts, displs, MPI_DOUBLE, ctx->comm);
+  A2D_TRY_MPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, klom, counts, displs, MPI_DOUBLE,
+                             ctx->comm));
   if (path) {
     int64_t dims[1] = {g->count};
     A2D_TRY(a2d_store_create(ctx->store, path, A2D_F64, 1, dims, NULL, 0));
@@ -309,8 +310,8 @@ static a2d_err bootstrap(a2d_context *ctx, a2d_klom_form form, const comparison 
         }
       }
       A2D_TRY(gather_layout(ctx, pg->count, R, &counts, &displs));
-      MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, klom, counts, displs, MPI_DOUBLE,
-                     ctx->comm);
+      A2D_TRY_MPI(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, klom, counts, displs,
+                                 MPI_DOUBLE, ctx->comm));
       free(counts);
       free(displs);
       counts = displs = NULL;

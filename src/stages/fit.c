@@ -56,11 +56,13 @@ typedef struct fit_setup {
   a2d_lasso_design design;
 } fit_setup;
 
-static void setup_free(fit_setup *f) {
+static a2d_err setup_free(fit_setup *f) {
+  a2d_err err = A2D_OK;
   free(f->fit_models);
   free(f->val_models);
-  a2d_shared_free(&f->xval_mem);
-  a2d_lasso_design_free(&f->design);
+  A2D_CLEANUP(a2d_shared_free(&f->xval_mem));
+  A2D_CLEANUP(a2d_lasso_design_free(&f->design));
+  return err;
 }
 
 /* Split the ensemble's models, read the masks, build the design (collective). */
@@ -544,13 +546,13 @@ static a2d_err fit_blocks(a2d_context *ctx, const fit_config *c, const fit_setup
     double start = a2d_now();
     A2D_TRY(fit_round(ctx, c, f, solver, b, &data, &r));
     start = a2d_now() - start;
-    MPI_Allgather(&start, 1, MPI_DOUBLE, secs, 1, MPI_DOUBLE, ctx->comm);
+    A2D_TRY_MPI(MPI_Allgather(&start, 1, MPI_DOUBLE, secs, 1, MPI_DOUBLE, ctx->comm));
 
     /* Every rank learns every block of the round and its size, creates all, writes its own. */
     mine[0] = b ? todo[slot] : -1;
     mine[1] = b ? r.rows : 0;
     mine[2] = b ? r.nnz : 0;
-    MPI_Allgather(mine, 3, MPI_INT64_T, info, 3, MPI_INT64_T, ctx->comm);
+    A2D_TRY_MPI(MPI_Allgather(mine, 3, MPI_INT64_T, info, 3, MPI_INT64_T, ctx->comm));
     for (int q = 0; q < ctx->size; q++) {
       if (info[3 * q] < 0) continue;
       block_group(info[3 * q], group, sizeof group);
@@ -709,6 +711,6 @@ a2d_err a2d_stage_fit(a2d_context *ctx) {
   if (c.lds_subsets > 0) A2D_TRY(a2d_lds_run(ctx, c.lds_subsets, c.lds_seeds, c.seed));
 cleanup:
   free(blocks);
-  setup_free(&f);
+  A2D_CLEANUP(setup_free(&f));
   return err;
 }

@@ -221,10 +221,10 @@ static a2d_err cluster(a2d_context *ctx, const forget_plan *p, const a2d_dataset
   }
   A2D_CHECK(a2d_agree(ctx->comm, local));
   int64_t state[2] = {km->iterations, km->converged};
-  MPI_Bcast(state, 2, MPI_INT64_T, 0, ctx->comm);
-  MPI_Bcast(km->centres, (int)(k * d), MPI_FLOAT, 0, ctx->comm);
-  MPI_Bcast(km->assignment, (int)n, MPI_INT32_T, 0, ctx->comm);
-  MPI_Bcast(km->sizes, (int)k, MPI_INT64_T, 0, ctx->comm);
+  A2D_CHECK_MPI(MPI_Bcast(state, 2, MPI_INT64_T, 0, ctx->comm));
+  A2D_CHECK_MPI(MPI_Bcast(km->centres, (int)(k * d), MPI_FLOAT, 0, ctx->comm));
+  A2D_CHECK_MPI(MPI_Bcast(km->assignment, (int)n, MPI_INT32_T, 0, ctx->comm));
+  A2D_CHECK_MPI(MPI_Bcast(km->sizes, (int)k, MPI_INT64_T, 0, ctx->comm));
   km->iterations = state[0];
   km->converged = (int)state[1];
   return A2D_OK;

@@ -88,7 +88,7 @@ a2d_err a2d_stage_train(a2d_context *ctx) {
   /* ---- report the mean accuracies (every rank's models) ---- */
   double local[2] = {0, 0}, total[2];
   for (int64_t j = 0; j < nk; j++) local[0] += acc_train[j], local[1] += acc_val[j];
-  MPI_Allreduce(local, total, 2, MPI_DOUBLE, MPI_SUM, ctx->comm);
+  A2D_TRY_MPI(MPI_Allreduce(local, total, 2, MPI_DOUBLE, MPI_SUM, ctx->comm));
   a2d_log("train: mean accuracy %.2f%% train, %.2f%% validation over %lld models",
           100.0 * total[0] / (double)K, 100.0 * total[1] / (double)K, (long long)K);
 cleanup:

@@ -192,7 +192,7 @@ cleanup:
   free(settings);
   free(out);
   free(kept);
-  a2d_group_model_free(&group);
+  A2D_CLEANUP(a2d_group_model_free(&group));
   a2d_attribution_destroy(&A);
   return err;
 }

@@ -208,14 +208,14 @@ static a2d_err store_open(MPI_Comm comm, const char *path, int read_only, a2d_st
   hid_t fapl = H5I_INVALID_HID;
   int rank, exists = 0;
   *out = NULL;
-  MPI_Comm_rank(comm, &rank);
+  A2D_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* we report HDF5 failures ourselves */
 
   /* Rank 0 looks at the path; everyone learns the verdict. */
   a2d_err probe = A2D_OK;
   if (rank == 0) probe = probe_path(path, &exists);
   A2D_CHECK(a2d_agree(comm, probe));
-  MPI_Bcast(&exists, 1, MPI_INT, 0, comm);
+  A2D_CHECK_MPI(MPI_Bcast(&exists, 1, MPI_INT, 0, comm));
   if (read_only && !exists)
     return a2d_agree(comm, A2D_ERROR(A2D_ERR_IO, "%s: no such study file", path));
 
@@ -256,7 +256,7 @@ static a2d_err store_open(MPI_Comm comm, const char *path, int read_only, a2d_st
     A2D_TRY(check_format(st));
   } else {
     char now[64];
-    a2d_utc_time(comm, now, sizeof now);
+    A2D_TRY(a2d_utc_time(comm, now, sizeof now));
     A2D_TRY(a2d_store_set_string(st, "/", "a2d_format", "a2d study file"));
     A2D_TRY(a2d_store_set_int(st, "/", "a2d_layout", A2D_STORE_LAYOUT));
     A2D_TRY(a2d_store_set_string(st, "/", "created", now));
@@ -458,7 +458,7 @@ a2d_err a2d_store_write_table(a2d_store *st, const char *path, const a2d_table *
   hid_t dset = H5I_INVALID_HID, dxpl = H5I_INVALID_HID, dcpl = H5Pcreate(H5P_DATASET_CREATE);
   hsize_t dims[1] = {(hsize_t)t->nrows};
   int rank;
-  MPI_Comm_rank(st->comm, &rank);
+  A2D_TRY_MPI(MPI_Comm_rank(st->comm, &rank));
   A2D_TRY(a2d_store_delete(st, path));
   space = H5Screate_simple(1, dims, NULL);
   H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);

@@ -5,6 +5,7 @@
  * declared here, with Fortran's pass-by-reference.
  */
 #include "a2d/grid.h"
+#include "a2d/parallel.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -42,7 +43,7 @@ static int handle_users[GRID_HANDLES];
 a2d_err a2d_grid_create(MPI_Comm comm, int nprow, int npcol, a2d_grid *out) {
   int size;
   memset(out, 0, sizeof *out);
-  MPI_Comm_size(comm, &size);
+  A2D_CHECK_MPI(MPI_Comm_size(comm, &size));
   if (nprow < 1 || npcol < 1 || (int64_t)nprow * npcol != size)
     return A2D_ERROR(A2D_ERR_INTERNAL, "a %d x %d process grid does not fit %d ranks", nprow, npcol,
                      size);

@@ -44,17 +44,19 @@ a2d_err a2d_node_create(MPI_Comm comm, a2d_node *out) {
   out->index = counts[0];
   out->count = counts[1];
 cleanup:
-  if (shm != MPI_COMM_NULL) MPI_Comm_free(&shm);
+  if (shm != MPI_COMM_NULL) A2D_CLEANUP_MPI(MPI_Comm_free(&shm));
   if (err) a2d_node_free(out);
   return err;
 }
 
-void a2d_node_free(a2d_node *node) {
-  if (!node->live) return;
-  if (node->node != MPI_COMM_NULL) MPI_Comm_free(&node->node);
-  if (node->leaders != MPI_COMM_NULL) MPI_Comm_free(&node->leaders);
+a2d_err a2d_node_free(a2d_node *node) {
+  a2d_err err = A2D_OK;
+  if (!node->live) return A2D_OK;
+  if (node->node != MPI_COMM_NULL) A2D_CLEANUP_MPI(MPI_Comm_free(&node->node));
+  if (node->leaders != MPI_COMM_NULL) A2D_CLEANUP_MPI(MPI_Comm_free(&node->leaders));
   memset(node, 0, sizeof *node);
   node->node = node->leaders = MPI_COMM_NULL;
+  return err;
 }
 
 a2d_err a2d_shared_create(const a2d_node *node, size_t bytes, a2d_shared *out) {
@@ -66,6 +68,7 @@ a2d_err a2d_shared_create(const a2d_node *node, size_t bytes, a2d_shared *out) {
   A2D_CHECK(A2D_MPI(MPI_Win_allocate_shared(node->node_rank == 0 ? (MPI_Aint)bytes : 0, 1,
                                             MPI_INFO_NULL, node->node, &mine, &out->win)));
   out->live = 1;
+  A2D_CHECK(A2D_MPI(MPI_Win_set_errhandler(out->win, MPI_ERRORS_RETURN)));
   A2D_CHECK(A2D_MPI(MPI_Win_shared_query(out->win, 0, &size, &unit, &out->base)));
   out->bytes = bytes;
   if ((size_t)size < bytes) {
@@ -87,9 +90,11 @@ a2d_err a2d_shared_publish(const a2d_node *node, a2d_shared *s) {
   return A2D_OK;
 }
 
-void a2d_shared_free(a2d_shared *s) {
-  if (s->live == 2) MPI_Win_unlock_all(s->win);
-  if (s->live) MPI_Win_free(&s->win);
+a2d_err a2d_shared_free(a2d_shared *s) {
+  a2d_err err = A2D_OK;
+  if (s->live == 2) A2D_CLEANUP_MPI(MPI_Win_unlock_all(s->win));
+  if (s->live) A2D_CLEANUP_MPI(MPI_Win_free(&s->win));
   memset(s, 0, sizeof *s);
   s->win = MPI_WIN_NULL;
+  return err;
 }

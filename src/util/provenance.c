@@ -102,7 +102,7 @@ a2d_err a2d_provenance_gather(MPI_Comm comm, a2d_provenance *p) {
   int size;
   memset(p, 0, sizeof *p);
   memset(mine, 0, sizeof mine);
-  MPI_Comm_size(comm, &size);
+  A2D_CHECK_MPI(MPI_Comm_size(comm, &size));
   p->ranks = size;
   if (gethostname(mine[A2D_PROV_HOST], SLOT - 1)) snprintf(mine[A2D_PROV_HOST], SLOT, "unknown");
   cpu_model(mine[A2D_PROV_CPU], SLOT);
@@ -110,10 +110,11 @@ a2d_err a2d_provenance_gather(MPI_Comm comm, a2d_provenance *p) {
   blas_config(mine[A2D_PROV_BLAS_CORE], mine[A2D_PROV_BLAS], SLOT);
   snprintf(mine[A2D_PROV_BLAS_THREADS], SLOT, "%d", openblas_get_num_threads());
   A2D_CHECK(a2d_calloc((size_t)size * PER_RANK, SLOT, &all));
-  MPI_Allgather(mine, PER_RANK * SLOT, MPI_CHAR, all, PER_RANK * SLOT, MPI_CHAR, comm);
   char *field = NULL;
   int *first = NULL;
-  a2d_err err = a2d_calloc((size_t)size, SLOT, &field);
+  a2d_err err =
+      A2D_MPI(MPI_Allgather(mine, PER_RANK * SLOT, MPI_CHAR, all, PER_RANK * SLOT, MPI_CHAR, comm));
+  if (!err) err = a2d_calloc((size_t)size, SLOT, &field);
   if (!err) err = A2D_CALLOC(first, size);
   for (int f = 0; !err && f < PER_RANK; f++) {
     for (int r = 0; r < size; r++)
@@ -129,7 +130,7 @@ a2d_err a2d_provenance_gather(MPI_Comm comm, a2d_provenance *p) {
            A2D_BUILD_FLAGS);
   snprintf(p->value[A2D_PROV_VERSION], A2D_PROVENANCE_LEN, "%s", A2D_VERSION);
   snprintf(p->value[A2D_PROV_COMMIT], A2D_PROVENANCE_LEN, "%s", A2D_GIT_COMMIT);
-  a2d_utc_time(comm, p->started, sizeof p->started);
+  A2D_CHECK(a2d_utc_time(comm, p->started, sizeof p->started));
   return A2D_OK;
 }
 

@@ -122,6 +122,18 @@ static void test_refusals(const char *dir) {
   }
 }
 
+/* A failed MPI call, with MPI_ERRORS_RETURN set, becomes an error naming the rank and call. */
+static void test_mpi_failure(void) {
+  MPI_Comm comm;
+  int value = 0;
+  CHECK(MPI_Comm_dup(MPI_COMM_WORLD, &comm) == MPI_SUCCESS);
+  CHECK_OK(a2d_mpi_errors_return(comm));
+  char expect[64];
+  snprintf(expect, sizeof expect, "rank %d: MPI_Bcast(&value, -1", rank);
+  CHECK_FAILS(A2D_MPI(MPI_Bcast(&value, -1, MPI_INT, 0, comm)), A2D_ERR_INTERNAL, expect);
+  CHECK(MPI_Comm_free(&comm) == MPI_SUCCESS);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -137,6 +149,8 @@ int main(int argc, char **argv) {
   snprintf(path, sizeof path, "%s/study.h5", dir);
   test_round_trip(path);
   test_refusals(dir);
+  a2d_log_init(rank, 0);
+  test_mpi_failure();
   char name[32];
   snprintf(name, sizeof name, "test_store[rank %d]", rank);
   int rc = check_summary(name), any = 0;
