@@ -12,9 +12,9 @@
  *   anchored:  f_t(S \ F) ~ f_t(S) - sum over i in F of theta_{t,i}
  *
  *   a2d_attribution A;
- *   A2D_CHECK(a2d_attribution_load(ctx, &A));
+ *   A2D_CHECK(a2d_attribution_load(store, comm, &A));
  *   A2D_CHECK(a2d_attribution_predict_direct(&A, NULL, forget, nforget, out));  // S = all
- *   a2d_attribution_destroy(&A);
+ *   A2D_CHECK(a2d_attribution_destroy(&A));
  *
  * PETSc must be initialised (the a2d executable does so after MPI).
  */
@@ -23,7 +23,7 @@
 
 #include <petscmat.h>
 
-#include "a2d/stage.h"
+#include "a2d/store.h"
 
 typedef struct a2d_attribution {
   Mat theta;              /* rows x n */
@@ -34,9 +34,12 @@ typedef struct a2d_attribution {
   int64_t row0, row1;       /* this rank's rows = targets x per_target */
 } a2d_attribution;
 
-/* Load /datamodel of the study file (collective). */
-a2d_err a2d_attribution_load(a2d_context *ctx, a2d_attribution *A);
-void a2d_attribution_destroy(a2d_attribution *A);
+/* Load /datamodel of the study file (a2d/datamodel_store.h), rows shared out over comm
+ * (collective). */
+a2d_err a2d_attribution_load(a2d_store *store, MPI_Comm comm, a2d_attribution *A);
+
+/* Free the matrix and vectors (PETSc's destroy codes checked). */
+a2d_err a2d_attribution_destroy(a2d_attribution *A);
 
 /*
  * out (this rank's rows) = theta . v + b, where v is the 0/1 indicator of

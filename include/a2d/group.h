@@ -29,7 +29,7 @@
  * in row order, so the result is the same on any number of ranks.
  *
  *   a2d_group_model g;
- *   A2D_CHECK(a2d_group_model_load(ctx, &A, &g));                // collective
+ *   A2D_CHECK(a2d_group_model_load(store, comm, &inputs, &A, &g));  // collective
  *   A2D_CHECK(a2d_group_term(&g, comm, forget, nforget, 2.0, 1,  // collective;
  *                            shift, direct, &kept));            // this rank's rows
  *   a2d_group_model_free(&g);
@@ -51,8 +51,22 @@ typedef struct a2d_group_model {
   a2d_shared masks_mem; /* ... and the memory that holds them */
 } a2d_group_model;
 
-/* Residuals of this rank's rows on the datamodels' fitting models (collective). */
-a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_model *g);
+/*
+ * Where the ensemble the datamodels were fitted on lives in the study file:
+ * its masks (models x n, uint8) and its outputs on the training and the
+ * validation targets (models x targets, or models x targets x classes for
+ * per-class datamodels; float32).
+ */
+typedef struct a2d_group_inputs {
+  const char *masks, *outputs_train, *outputs_val;
+} a2d_group_inputs;
+
+/*
+ * Residuals of this rank's rows on the datamodels' fitting models (the
+ * fitting models from a2d_datamodel_fit_models_read; collective).
+ */
+a2d_err a2d_group_model_load(a2d_store *store, MPI_Comm comm, const a2d_group_inputs *in,
+                             a2d_attribution *A, a2d_group_model *g);
 
 /*
  * Add the group term of forget set F to this rank's rows of shift (anchored

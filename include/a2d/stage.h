@@ -21,6 +21,11 @@
 #include "a2d/error.h"
 #include "a2d/store.h"
 
+/* Study-file paths one stage writes and the report and `a2d study collect` read. */
+#define A2D_EVAL_GROUP "/eval"           /* stage evaluate: the verdict's attributes */
+#define A2D_EVAL_SUMMARY "/eval/summary" /* stage evaluate: the summary table */
+#define A2D_TUNE_GROUP "/tune"           /* stage tune: the chosen settings */
+
 typedef struct a2d_context {
   MPI_Comm comm;
   int rank, size;

@@ -43,11 +43,14 @@ typedef struct a2d_summary_table {
 a2d_err a2d_summary_append(a2d_summary_table *t, const a2d_summary_row *row);
 void a2d_summary_free(a2d_summary_table *t);
 
-/* Write /eval/summary (collective). */
-a2d_err a2d_summary_write(a2d_store *store, a2d_summary_table *t);
+/* Write the table as the dataset `path` (/eval/summary; collective). */
+a2d_err a2d_summary_write(a2d_store *store, const char *path, a2d_summary_table *t);
 
-/* Read /eval/summary (every rank); a table of another layout is A2D_ERR_DATA naming the column. */
-a2d_err a2d_summary_read(a2d_store *store, a2d_summary_table *t);
+/*
+ * Read the table `path` (/eval/summary; every rank); a table of another
+ * layout is A2D_ERR_DATA naming the column.
+ */
+a2d_err a2d_summary_read(a2d_store *store, const char *path, a2d_summary_table *t);
 
 /* The headline columns as an aligned text table. */
 void a2d_summary_print(FILE *out, const a2d_summary_table *t);

@@ -5,7 +5,7 @@
  * search range (a hint that the range was too narrow).
  *
  *   a2d_tuning t;
- *   A2D_CHECK(a2d_tuning_read(store, &t));   (every rank)
+ *   A2D_CHECK(a2d_tuning_read(store, "/tune", &t));   (every rank)
  *   a2d_tuning_print(stdout, &t, 0);
  *   a2d_tuning_free(&t);
  */
@@ -32,8 +32,8 @@ typedef struct a2d_tuning {
   a2d_tuned_method methods[16];
 } a2d_tuning;
 
-/* Read /tune (every rank); a file without it reads as not present. */
-a2d_err a2d_tuning_read(a2d_store *store, a2d_tuning *t);
+/* Read stage tune's group (/tune; every rank); a file without it reads as not present. */
+a2d_err a2d_tuning_read(a2d_store *store, const char *tune, a2d_tuning *t);
 void a2d_tuning_free(a2d_tuning *t);
 
 /* The tuning section of the report, as Markdown when `markdown`. */

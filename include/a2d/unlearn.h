@@ -11,11 +11,16 @@
  *
  * A method works on one problem: one base model, one forget set, everything
  * in memory on the calling rank (stage `unlearn` hands problems out to ranks).
+ * Its settings are read from the deck once per job (a method and a deck),
+ * not once per problem:
  *
  *   const a2d_unlearn_method *m = a2d_unlearn_find("ga");
- *   a2d_unlearn_problem p = {.model = &model, .x = x, .y = y, .n = n, ...};
+ *   void *settings;
+ *   A2D_CHECK(a2d_unlearn_settings_read(m, deck, &settings));
+ *   a2d_unlearn_problem p = {.model = &model, .settings = settings, .x = x, ...};
  *   a2d_unlearn_result r = {.params = out_params};
- *   A2D_CHECK(m->run(&p, &r));
+ *   A2D_CHECK(m->run(&p, &r));      // for each problem
+ *   free(settings);
  *
  * Every method's randomness comes from p->rng, which the stage seeds from
  * ([unlearn] seed, forget set, method, base model), never from the rank.
@@ -46,7 +51,7 @@ enum {
 
 typedef struct a2d_unlearn_problem {
   const a2d_model *model;
-  const a2d_deck *deck;  /* hyperparameters: section [unlearn.<method name>] */
+  const void *settings;  /* the method's settings (a2d_unlearn_settings_read) */
   const float *x;        /* training examples, n x d */
   const int32_t *y;      /* their labels */
   int64_t n;             /* training examples */
@@ -89,6 +94,11 @@ typedef struct a2d_unlearn_method {
   const char *name;    /* as in the deck; its section is [unlearn.<name>] */
   const char *summary; /* one line for docs and logs */
   unsigned needs;      /* A2D_UNLEARN_* flags */
+  /* The method's settings: read_settings fills a block of settings_size
+     bytes from the deck section, which run then finds in p->settings.
+     0 and NULL for a method without settings. */
+  size_t settings_size;
+  a2d_err (*read_settings)(const a2d_deck *deck, const char *section, void *settings);
   a2d_err (*run)(const a2d_unlearn_problem *p, a2d_unlearn_result *r);
   /* Refuse what the deck alone shows the method cannot run, before any stage
      runs (`a2d check`, and the unlearn stage's check); NULL: nothing to check. */
@@ -103,6 +113,10 @@ extern const a2d_unlearn_method *const a2d_unlearn_methods[];
 
 /* The method called `name`, or NULL. */
 const a2d_unlearn_method *a2d_unlearn_find(const char *name);
+
+/* Method m's settings from deck into a new block *settings (free it; NULL when m has none). */
+a2d_err a2d_unlearn_settings_read(const a2d_unlearn_method *m, const a2d_deck *deck,
+                                  void **settings);
 
 /* The deck section of a method: "unlearn.<name>" into buf. */
 const char *a2d_unlearn_section(const a2d_unlearn_method *m, char *buf, size_t size);

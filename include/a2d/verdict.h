@@ -4,7 +4,7 @@
  * bootstrap supports, and what the methods cost over many requests.
  *
  *   a2d_verdict v;
- *   A2D_CHECK(a2d_verdict_read(store, &table, &v));   (every rank)
+ *   A2D_CHECK(a2d_verdict_read(store, "/eval", &table, &v));   (every rank)
  *   a2d_verdict_print_differences(stdout, &table, &v, 0);
  *   a2d_verdict_print_cost(stdout, &table, &v, 0);
  *   a2d_verdict_free(&v);
@@ -31,8 +31,12 @@ typedef struct a2d_verdict {
   char diverged[2048]; /* methods with diverged models: "om on cluster_3: 1 of 50 models" */
 } a2d_verdict;
 
-/* Read /eval's attributes and replicates for the summary `t` (every rank). */
-a2d_err a2d_verdict_read(a2d_store *store, const a2d_summary_table *t, a2d_verdict *v);
+/*
+ * Read the attributes of the evaluation's group (/eval, docs/study-file.md)
+ * and its sets' bootstrap replicates for the summary `t` (every rank).
+ */
+a2d_err a2d_verdict_read(a2d_store *store, const char *group, const a2d_summary_table *t,
+                         a2d_verdict *v);
 void a2d_verdict_free(a2d_verdict *v);
 
 /*

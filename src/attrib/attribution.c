@@ -6,38 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "a2d/datamodel_store.h"
 #include "a2d/parallel.h"
 #include "a2d/petsc_check.h"
 
-/* Read an int64 attribute of /datamodel that must be there. */
-static a2d_err required_int(a2d_context *ctx, const char *name, int64_t *v) {
-  int present;
-  A2D_CHECK(a2d_store_get_int(ctx->store, "/datamodel", name, v, &present));
-  if (!present)
-    return A2D_ERROR(A2D_ERR_DATA, "%s: /datamodel has no attribute %s; rerun stage fit",
-                     a2d_store_path(ctx->store), name);
-  return A2D_OK;
-}
-
-/* Build the matrix from this rank's CSR rows (indptr from 0). */
-static a2d_err create_matrix(a2d_context *ctx, a2d_attribution *A, const int64_t *indptr,
-                             const int32_t *indices, const float *values) {
-  const int64_t local = A->row1 - A->row0, nnz = indptr[local];
+/* Build the matrix from this rank's CSR rows (collective). */
+static a2d_err create_matrix(MPI_Comm comm, a2d_attribution *A, const a2d_dm_rows *csr) {
+  const int64_t local = A->row1 - A->row0, nnz = csr->nnz;
   PetscInt *i = NULL, *j = NULL;
   PetscScalar *a = NULL;
   a2d_err err = A2D_OK;
-  A2D_TRY(A2D_CALLOC(i, local + 1));
-  A2D_TRY(A2D_CALLOC(j, nnz));
-  A2D_TRY(A2D_CALLOC(a, nnz));
-  for (int64_t r = 0; r <= local; r++) i[r] = (PetscInt)indptr[r];
-  for (int64_t k = 0; k < nnz; k++) j[k] = indices[k], a[k] = values[k];
-  PetscErrorCode pe =
-      MatCreateMPIAIJWithArrays(ctx->comm, (PetscInt)local, PETSC_DECIDE, (PetscInt)A->rows,
-                                (PetscInt)A->n, i, j, a, &A->theta);
-  if (pe)
-    A2D_FAIL(A2D_ERR_INTERNAL, "PETSc: cannot build the %lld x %lld attribution matrix",
-             (long long)A->rows, (long long)A->n);
-  A2D_TRY(a2d_agree(ctx->comm, A2D_OK));
+  err = A2D_CALLOC(i, local + 1);
+  if (!err) err = A2D_CALLOC(j, nnz);
+  if (!err) err = A2D_CALLOC(a, nnz);
+  A2D_TRY(a2d_agree(comm, err));
+  for (int64_t r = 0; r <= local; r++) i[r] = (PetscInt)csr->indptr[r];
+  for (int64_t k = 0; k < nnz; k++) j[k] = csr->indices[k], a[k] = csr->values[k];
+  A2D_TRY_PETSC(MatCreateMPIAIJWithArrays(comm, (PetscInt)local, PETSC_DECIDE, (PetscInt)A->rows,
+                                          (PetscInt)A->n, i, j, a, &A->theta));
 cleanup:
   free(i);
   free(j);
@@ -45,70 +31,44 @@ cleanup:
   return err;
 }
 
-a2d_err a2d_attribution_load(a2d_context *ctx, a2d_attribution *A) {
+a2d_err a2d_attribution_load(a2d_store *store, MPI_Comm comm, a2d_attribution *A) {
   a2d_err err = A2D_OK;
-  int64_t *indptr = NULL, nnz_total = 0;
-  int32_t *indices = NULL;
-  float *values = NULL;
+  a2d_datamodel_info info;
+  a2d_dm_rows csr = {0};
+  int rank, size;
   memset(A, 0, sizeof *A);
-  A2D_TRY(required_int(ctx, "rows_per_target", &A->per_target));
-  A2D_TRY(required_int(ctx, "targets_train", &A->targets_train));
-  A2D_TRY(required_int(ctx, "targets_val", &A->targets_val));
-  A2D_TRY(required_int(ctx, "nnz", &nnz_total));
-  int rank;
-  int64_t dims[8];
-  A2D_TRY(a2d_store_shape(ctx->store, "/ensemble/masks", &rank, dims));
-  A->n = dims[1];
+  A2D_TRY_MPI(MPI_Comm_rank(comm, &rank));
+  A2D_TRY_MPI(MPI_Comm_size(comm, &size));
+  A2D_TRY(a2d_datamodel_info_read(store, &info));
+  A->n = info.points;
+  A->per_target = info.per_target;
+  A->targets_train = info.targets_train;
+  A->targets_val = info.targets_val;
   A->rows = (A->targets_train + A->targets_val) * A->per_target;
-  a2d_block_range(A->targets_train + A->targets_val, ctx->size, ctx->rank, &A->target0,
-                  &A->target1);
+  a2d_block_range(A->targets_train + A->targets_val, size, rank, &A->target0, &A->target1);
   A->row0 = A->target0 * A->per_target;
   A->row1 = A->target1 * A->per_target;
-  const int64_t local = A->row1 - A->row0;
 
-  /* This rank's rows of the CSR arrays, checked before PETSc sees them. */
-  A2D_TRY(A2D_CALLOC(indptr, local + 1));
-  A2D_TRY(
-      a2d_store_read_rows(ctx->store, "/datamodel/indptr", A2D_I64, A->row0, local + 1, indptr));
-  const int64_t first = indptr[0], count = indptr[local] - first;
-  int ok = count >= 0 && first >= 0 && indptr[local] <= nnz_total;
-  for (int64_t r = 0; ok && r < local; r++) ok = indptr[r + 1] >= indptr[r];
-  A2D_TRY(a2d_agree(ctx->comm, ok ? A2D_OK
-                                  : A2D_ERROR(A2D_ERR_DATA,
-                                              "%s: /datamodel/indptr is not a valid "
-                                              "CSR row pointer",
-                                              a2d_store_path(ctx->store))));
-  A2D_TRY(A2D_CALLOC(indices, count));
-  A2D_TRY(A2D_CALLOC(values, count));
-  A2D_TRY(a2d_store_read_rows(ctx->store, "/datamodel/indices", A2D_I32, first, count, indices));
-  A2D_TRY(a2d_store_read_rows(ctx->store, "/datamodel/values", A2D_F32, first, count, values));
-  for (int64_t r = 0; r <= local; r++) indptr[r] -= first;
-  for (int64_t k = 0; ok && k < count; k++) ok = indices[k] >= 0 && indices[k] < A->n;
-  A2D_TRY(a2d_agree(ctx->comm, ok ? A2D_OK
-                                  : A2D_ERROR(A2D_ERR_DATA,
-                                              "%s: /datamodel/indices holds a column "
-                                              "outside [0, %lld)",
-                                              a2d_store_path(ctx->store), (long long)A->n)));
-  A2D_TRY(A2D_CALLOC(A->intercept, local));
-  A2D_TRY(a2d_store_read_rows(ctx->store, "/datamodel/intercept", A2D_F64, A->row0, local,
-                              A->intercept));
-  A2D_TRY(create_matrix(ctx, A, indptr, indices, values));
-  if (MatCreateVecs(A->theta, &A->indicator, &A->product))
-    A2D_FAIL(A2D_ERR_INTERNAL, "PETSc: MatCreateVecs failed");
+  /* This rank's rows, checked before PETSc sees them. */
+  A2D_TRY(a2d_datamodel_rows_read(store, comm, &info, A->row0, A->row1 - A->row0, &csr));
+  A->intercept = csr.intercept;
+  csr.intercept = NULL;
+  A2D_TRY(create_matrix(comm, A, &csr));
+  A2D_TRY_PETSC(MatCreateVecs(A->theta, &A->indicator, &A->product));
 cleanup:
-  free(indptr);
-  free(indices);
-  free(values);
+  a2d_dm_rows_free(&csr);
   if (err) a2d_attribution_destroy(A);
   return err;
 }
 
-void a2d_attribution_destroy(a2d_attribution *A) {
-  if (A->theta) MatDestroy(&A->theta);
-  if (A->indicator) VecDestroy(&A->indicator);
-  if (A->product) VecDestroy(&A->product);
+a2d_err a2d_attribution_destroy(a2d_attribution *A) {
+  a2d_err err = A2D_OK;
+  if (A->theta) A2D_CLEANUP_PETSC(MatDestroy(&A->theta));
+  if (A->indicator) A2D_CLEANUP_PETSC(VecDestroy(&A->indicator));
+  if (A->product) A2D_CLEANUP_PETSC(VecDestroy(&A->product));
   free(A->intercept);
   memset(A, 0, sizeof *A);
+  return err;
 }
 
 /* indicator = 1[subset] (all ones when NULL), then 0 at the forget points; product = theta x. */

@@ -1,5 +1,6 @@
 /* group.c - the forget-set group term of the datamodels (a2d/group.h). */
 #include "a2d/group.h"
+#include "a2d/datamodel_store.h"
 #include "a2d/parallel.h"
 
 #include <math.h>
@@ -7,34 +8,33 @@
 #include <string.h>
 
 /* Read this rank's targets' outputs (all ensemble models) from one split. */
-static a2d_err read_outputs(a2d_context *ctx, const char *path, int64_t M, int64_t first,
+static a2d_err read_outputs(a2d_store *store, const char *path, int64_t M, int64_t first,
                             int64_t count, int64_t per_target, float *buf) {
   int64_t start[3] = {0, first, 0}, cnt[3] = {M, count, per_target};
-  A2D_CHECK(
-      a2d_store_read_block(ctx->store, path, A2D_F32, per_target > 1 ? 3 : 2, start, cnt, buf));
+  A2D_CHECK(a2d_store_read_block(store, path, A2D_F32, per_target > 1 ? 3 : 2, start, cnt, buf));
   return A2D_OK;
 }
 
-/* Rows of /ensemble/masks per collective read while gathering the fitting models' rows. */
+/* Rows of the masks per collective read while gathering the fitting models' rows. */
 #define GROUP_MASK_ROWS 256
 
 /*
  * The fitting models' masks (models fit[0..m)) into memory shared by the
- * ranks of each node: its rank 0 reads /ensemble/masks a chunk of rows at a
- * time and keeps the fitting models' rows (collective).
+ * ranks of each node: its rank 0 reads the masks a chunk of rows at a time
+ * and keeps the fitting models' rows (collective).
  */
-static a2d_err read_fit_masks(a2d_context *ctx, const int64_t *fit, int64_t M, a2d_group_model *g) {
+static a2d_err read_fit_masks(a2d_store *store, MPI_Comm comm, const char *masks,
+                              const int64_t *fit, int64_t M, a2d_group_model *g) {
   a2d_err err = A2D_OK;
   uint8_t *buf = NULL;
   const int64_t n = g->n;
-  A2D_TRY(a2d_node_create(ctx->comm, &g->node));
+  A2D_TRY(a2d_node_create(comm, &g->node));
   A2D_TRY(a2d_shared_create(&g->node, (size_t)(g->m * n), &g->masks_mem));
   const int reader = g->node.node_rank == 0;
   A2D_TRY(A2D_CALLOC(buf, (reader ? GROUP_MASK_ROWS : 1) * n));
   for (int64_t r0 = 0, j = 0; r0 < M; r0 += GROUP_MASK_ROWS) {
     const int64_t count = M - r0 < GROUP_MASK_ROWS ? M - r0 : GROUP_MASK_ROWS;
-    A2D_TRY(
-        a2d_store_read_rows(ctx->store, "/ensemble/masks", A2D_U8, r0, reader ? count : 0, buf));
+    A2D_TRY(a2d_store_read_rows(store, masks, A2D_U8, r0, reader ? count : 0, buf));
     for (; reader && j < g->m && fit[j] < r0 + count; j++)
       memcpy((uint8_t *)g->masks_mem.base + j * n, buf + (fit[j] - r0) * n, (size_t)n);
   }
@@ -45,7 +45,8 @@ cleanup:
   return err;
 }
 
-a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_model *g) {
+a2d_err a2d_group_model_load(a2d_store *store, MPI_Comm comm, const a2d_group_inputs *in,
+                             a2d_attribution *A, a2d_group_model *g) {
   a2d_err err = A2D_OK;
   int64_t *fit = NULL, dims[8];
   float *ytrain = NULL, *yval = NULL;
@@ -55,37 +56,25 @@ a2d_err a2d_group_model_load(a2d_context *ctx, a2d_attribution *A, a2d_group_mod
   const int64_t n = A->n, P = A->per_target, t0 = A->target0, t1 = A->target1;
   const int64_t tr0 = t0 < n ? t0 : n, tr1 = t1 < n ? t1 : n; /* training targets [tr0, tr1) */
   const int64_t va0 = t0 > n ? t0 - n : 0, va1 = t1 > n ? t1 - n : 0; /* validation targets */
-  const int logits = P > 1;
 
   /* ---- the fitting models and their subsets ---- */
-  A2D_TRY(a2d_store_shape(ctx->store, "/datamodel/fit_models", &rank, dims));
-  g->m = dims[0];
+  A2D_TRY(a2d_store_shape(store, in->masks, &rank, dims));
+  const int64_t M = dims[0];
+  if (rank != 2 || dims[1] != n)
+    A2D_FAIL(A2D_ERR_DATA, "%s: %s is not models x %lld training points, as the datamodels are",
+             a2d_store_path(store), in->masks, (long long)n);
+  A2D_TRY(a2d_datamodel_fit_models_read(store, M, &fit, &g->m));
   g->n = n;
   g->rows = A->row1 - A->row0;
   g->target0 = A->target0;
   g->per_target = A->per_target;
-  A2D_TRY(a2d_store_shape(ctx->store, "/ensemble/masks", &rank, dims));
-  const int64_t M = dims[0];
-  if (rank != 2 || dims[1] != n || g->m < 3)
-    A2D_FAIL(A2D_ERR_DATA, "%s: /ensemble/masks and /datamodel/fit_models do not fit together",
-             a2d_store_path(ctx->store));
-  A2D_TRY(A2D_CALLOC(fit, g->m));
-  A2D_TRY(a2d_store_read_rows(ctx->store, "/datamodel/fit_models", A2D_I64, 0, g->m, fit));
-  for (int64_t j = 0; j < g->m; j++)
-    if (fit[j] < 0 || fit[j] >= M || (j > 0 && fit[j] <= fit[j - 1]))
-      A2D_FAIL(A2D_ERR_DATA,
-               "%s: /datamodel/fit_models holds model %lld of %lld (expected increasing "
-               "model numbers below %lld)",
-               a2d_store_path(ctx->store), (long long)fit[j], (long long)M, (long long)M);
-  A2D_TRY(read_fit_masks(ctx, fit, M, g));
+  A2D_TRY(read_fit_masks(store, comm, in->masks, fit, M, g));
 
   /* ---- this rank's targets' outputs on every model ---- */
   A2D_TRY(A2D_CALLOC(ytrain, M * (tr1 - tr0) * P + 1));
   A2D_TRY(A2D_CALLOC(yval, M * (va1 - va0) * P + 1));
-  A2D_TRY(read_outputs(ctx, logits ? "/ensemble/logits_train" : "/ensemble/margins_train", M, tr0,
-                       tr1 - tr0, P, ytrain));
-  A2D_TRY(read_outputs(ctx, logits ? "/ensemble/logits_val" : "/ensemble/margins_val", M, va0,
-                       va1 - va0, P, yval));
+  A2D_TRY(read_outputs(store, in->outputs_train, M, tr0, tr1 - tr0, P, ytrain));
+  A2D_TRY(read_outputs(store, in->outputs_val, M, va0, va1 - va0, P, yval));
 
   /* ---- residuals: output minus the datamodel's prediction, centred per row ---- */
   /* The models are the outer loop so that memory streams; each row's mean

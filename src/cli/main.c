@@ -372,9 +372,9 @@ static a2d_err command_report(a2d_context *ctx) {
                                              "%s: stage evaluate is %s; run `a2d run DECK` (or "
                                              "`a2d evaluate DECK`) first",
                                              path, state)));
-  A2D_TRY(a2d_summary_read(ctx->store, &table));
-  A2D_TRY(a2d_verdict_read(ctx->store, &table, &verdict));
-  A2D_TRY(a2d_tuning_read(ctx->store, &tuning));
+  A2D_TRY(a2d_summary_read(ctx->store, A2D_EVAL_SUMMARY, &table));
+  A2D_TRY(a2d_verdict_read(ctx->store, A2D_EVAL_GROUP, &table, &verdict));
+  A2D_TRY(a2d_tuning_read(ctx->store, A2D_TUNE_GROUP, &tuning));
   A2D_TRY(read_run_records(ctx, &runs));
   A2D_TRY(a2d_store_get_string(ctx->store, "/eval", "klom", &klom));
   snprintf(dir, sizeof dir, "%s", path);

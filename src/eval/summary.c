@@ -97,7 +97,7 @@ static a2d_table describe(int64_t nrows, unsigned char *data) {
   return (a2d_table){NCOLS, column_names, column_widths, nrows, data};
 }
 
-a2d_err a2d_summary_write(a2d_store *store, a2d_summary_table *t) {
+a2d_err a2d_summary_write(a2d_store *store, const char *path, a2d_summary_table *t) {
   a2d_table table = describe(t->nrows, NULL);
   const size_t size = a2d_table_record_size(&table);
   A2D_CHECK(a2d_calloc(t->nrows ? (size_t)t->nrows : 1, size, &table.data));
@@ -109,17 +109,17 @@ a2d_err a2d_summary_write(a2d_store *store, a2d_summary_table *t) {
     memcpy(rec + 64, t->rows[i].method, 32);
     for (int j = 0; j < NREALS; j++) memcpy(rec + 96 + 8 * j, v[j], 8);
   }
-  a2d_err err = a2d_store_write_table(store, "/eval/summary", &table);
+  a2d_err err = a2d_store_write_table(store, path, &table);
   free(table.data);
   A2D_CHECK(err);
   return A2D_OK;
 }
 
-a2d_err a2d_summary_read(a2d_store *store, a2d_summary_table *t) {
+a2d_err a2d_summary_read(a2d_store *store, const char *path, a2d_summary_table *t) {
   a2d_table table = describe(0, NULL);
   const size_t size = a2d_table_record_size(&table);
   memset(t, 0, sizeof *t);
-  A2D_CHECK(a2d_store_read_table(store, "/eval/summary", &table));
+  A2D_CHECK(a2d_store_read_table(store, path, &table));
   a2d_err err = A2D_OK;
   for (int64_t i = 0; i < table.nrows && !err; i++) {
     const unsigned char *rec = table.data + (size_t)i * size;

@@ -23,20 +23,20 @@ static void short_assignments(char *s) {
   *out = '\0';
 }
 
-a2d_err a2d_tuning_read(a2d_store *store, a2d_tuning *t) {
+a2d_err a2d_tuning_read(a2d_store *store, const char *tune, a2d_tuning *t) {
   int exists, present;
-  char group[64];
+  char group[160];
   memset(t, 0, sizeof *t);
-  A2D_CHECK(a2d_store_exists(store, "/tune", &exists));
+  A2D_CHECK(a2d_store_exists(store, tune, &exists));
   if (!exists) return A2D_OK;
   t->present = 1;
-  A2D_CHECK(a2d_store_get_int(store, "/tune", "configs", &t->configs, &present));
+  A2D_CHECK(a2d_store_get_int(store, tune, "configs", &t->configs, &present));
   if (t->configs == 0) return A2D_OK;
-  A2D_CHECK(a2d_store_get_int(store, "/tune", "models", &t->models, &present));
-  A2D_CHECK(a2d_store_get_int(store, "/tune", "oracles", &t->oracles, &present));
-  A2D_CHECK(a2d_store_get_string(store, "/tune", "sets", &t->sets));
+  A2D_CHECK(a2d_store_get_int(store, tune, "models", &t->models, &present));
+  A2D_CHECK(a2d_store_get_int(store, tune, "oracles", &t->oracles, &present));
+  A2D_CHECK(a2d_store_get_string(store, tune, "sets", &t->sets));
   for (int i = 0; a2d_unlearn_methods[i] && t->nmethods < 16; i++) {
-    snprintf(group, sizeof group, "/tune/%s", a2d_unlearn_methods[i]->name);
+    snprintf(group, sizeof group, "%s/%s", tune, a2d_unlearn_methods[i]->name);
     A2D_CHECK(a2d_store_exists(store, group, &exists));
     if (!exists) continue;
     a2d_tuned_method *m = &t->methods[t->nmethods++];

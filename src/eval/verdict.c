@@ -18,39 +18,41 @@ void a2d_verdict_free(a2d_verdict *v) {
   memset(v, 0, sizeof *v);
 }
 
-/* An attribute of /eval, or `fallback` when a study file predates it. */
-static a2d_err eval_int(a2d_store *store, const char *name, int64_t fallback, int64_t *value) {
+/* An attribute of the evaluation's group, or `fallback` when a study file predates it. */
+static a2d_err eval_int(a2d_store *store, const char *group, const char *name, int64_t fallback,
+                        int64_t *value) {
   int present;
-  A2D_CHECK(a2d_store_get_int(store, "/eval", name, value, &present));
+  A2D_CHECK(a2d_store_get_int(store, group, name, value, &present));
   if (!present) *value = fallback;
   return A2D_OK;
 }
 
-static a2d_err eval_real(a2d_store *store, const char *name, double *value) {
+static a2d_err eval_real(a2d_store *store, const char *group, const char *name, double *value) {
   int present;
-  A2D_CHECK(a2d_store_get_real(store, "/eval", name, value, &present));
+  A2D_CHECK(a2d_store_get_real(store, group, name, value, &present));
   if (!present) *value = NAN;
   return A2D_OK;
 }
 
-a2d_err a2d_verdict_read(a2d_store *store, const a2d_summary_table *t, a2d_verdict *v) {
+a2d_err a2d_verdict_read(a2d_store *store, const char *group, const a2d_summary_table *t,
+                         a2d_verdict *v) {
   int64_t floor = 0;
   memset(v, 0, sizeof *v);
-  A2D_CHECK(eval_int(store, "oracles", 0, &v->oracles));
-  A2D_CHECK(eval_int(store, "bootstrap", 0, &v->bootstrap));
-  A2D_CHECK(eval_int(store, "noise_floor", 0, &floor));
-  A2D_CHECK(eval_int(store, "lds_models", 0, &v->lds_models));
-  A2D_CHECK(eval_real(store, "setup_examples", &v->setup_examples));
-  A2D_CHECK(eval_real(store, "setup_seconds", &v->setup_seconds));
-  A2D_CHECK(eval_real(store, "lds_examples", &v->lds_examples));
-  A2D_CHECK(eval_real(store, "lds_seconds", &v->lds_seconds));
+  A2D_CHECK(eval_int(store, group, "oracles", 0, &v->oracles));
+  A2D_CHECK(eval_int(store, group, "bootstrap", 0, &v->bootstrap));
+  A2D_CHECK(eval_int(store, group, "noise_floor", 0, &floor));
+  A2D_CHECK(eval_int(store, group, "lds_models", 0, &v->lds_models));
+  A2D_CHECK(eval_real(store, group, "setup_examples", &v->setup_examples));
+  A2D_CHECK(eval_real(store, group, "setup_seconds", &v->setup_seconds));
+  A2D_CHECK(eval_real(store, group, "lds_examples", &v->lds_examples));
+  A2D_CHECK(eval_real(store, group, "lds_seconds", &v->lds_seconds));
   v->noise_floor = (int)floor;
   char *matched = NULL;
-  A2D_CHECK(a2d_store_get_string(store, "/eval", "matching", &matched));
+  A2D_CHECK(a2d_store_get_string(store, group, "matching", &matched));
   snprintf(v->matching, sizeof v->matching, "%s", matched ? matched : "");
   free(matched);
   char *diverged = NULL;
-  A2D_CHECK(a2d_store_get_string(store, "/eval", "diverged", &diverged));
+  A2D_CHECK(a2d_store_get_string(store, group, "diverged", &diverged));
   snprintf(v->diverged, sizeof v->diverged, "%s", diverged ? diverged : "");
   free(diverged);
   A2D_CHECK(A2D_CALLOC(v->sets, t->nrows + 1));
@@ -70,7 +72,7 @@ a2d_err a2d_verdict_read(a2d_store *store, const a2d_summary_table *t, a2d_verdi
     int rank, exists;
     int64_t dims[8];
     const int64_t want = v->end[s] - v->first[s] - (v->noise_floor ? 0 : 1);
-    snprintf(path, sizeof path, "/eval/%s/bootstrap_klom95", v->sets[s]);
+    snprintf(path, sizeof path, "%s/%s/bootstrap_klom95", group, v->sets[s]);
     A2D_CHECK(a2d_store_exists(store, path, &exists));
     if (!exists) continue;
     A2D_CHECK(a2d_store_shape(store, path, &rank, dims));

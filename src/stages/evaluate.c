@@ -646,7 +646,7 @@ a2d_err a2d_stage_evaluate(a2d_context *ctx) {
   }
 
   /* ---- the table, and what the figures rest on ---- */
-  A2D_TRY(a2d_summary_write(ctx->store, &table));
+  A2D_TRY(a2d_summary_write(ctx->store, A2D_EVAL_SUMMARY, &table));
   A2D_TRY(a2d_store_set_string(ctx->store, "/eval", "klom", form ? "benchmark" : "a2d"));
   char matched[512];
   A2D_TRY(matching(ctx, methods, nmethods, matched, sizeof matched));

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "a2d/attribution.h"
+#include "a2d/datamodel_store.h"
 #include "a2d/lasso.h"
 #include "a2d/parallel.h"
 #include "a2d/progress.h"
@@ -147,28 +148,8 @@ typedef struct block_id {
   int64_t t0, t1;
 } block_id;
 
-/* The fitted rows of a block, in CSR form. */
-typedef struct block_result {
-  int64_t rows, nnz, cap;
-  int64_t *indptr; /* rows + 1, from 0 */
-  int32_t *indices;
-  float *values;
-  double *intercept, *lambda, *val_mse, *val_mse_topk;
-} block_result;
-
-static void result_free(block_result *r) {
-  free(r->indptr);
-  free(r->indices);
-  free(r->values);
-  free(r->intercept);
-  free(r->lambda);
-  free(r->val_mse);
-  free(r->val_mse_topk);
-  memset(r, 0, sizeof *r);
-}
-
 /* Append one sparse row (indices increasing). */
-static a2d_err result_append(block_result *r, int64_t row, const int64_t *idx, const double *val,
+static a2d_err result_append(a2d_dm_rows *r, int64_t row, const int64_t *idx, const double *val,
                              int64_t count) {
   if (r->nnz + count > r->cap) {
     int64_t cap = r->cap ? r->cap : 1024;
@@ -269,7 +250,7 @@ static int64_t keep_top(const int64_t *idx, const double *val, int64_t count, in
  * stops after `patience` lambdas without a better validation error.
  */
 static a2d_err fit_row(const fit_config *c, const fit_setup *f, a2d_lasso_solver *solver,
-                       const double *cvec, double yy, double ybar, int64_t row, block_result *r,
+                       const double *cvec, double yy, double ybar, int64_t row, a2d_dm_rows *r,
                        row_scratch *s) {
   const double lmax = a2d_lasso_lambda_max(&f->design, cvec);
   double best = INFINITY, best_lambda = lmax;
@@ -369,7 +350,7 @@ static a2d_err read_block(a2d_context *ctx, const fit_config *c, const fit_setup
 
 /* Fit every row of a block whose cross-products are in d->cmat (this rank alone). */
 static a2d_err fit_block(const fit_config *c, const fit_setup *f, a2d_lasso_solver *solver,
-                         const block_data *d, block_result *r) {
+                         const block_data *d, a2d_dm_rows *r) {
   a2d_err err = A2D_OK;
   const int64_t rows = d->rows, n = f->n;
   row_scratch s = {0};
@@ -387,7 +368,7 @@ static a2d_err fit_block(const fit_config *c, const fit_setup *f, a2d_lasso_solv
   }
 cleanup:
   scratch_free(&s);
-  if (err) result_free(r);
+  if (err) a2d_dm_rows_free(r);
   return err;
 }
 
@@ -397,7 +378,7 @@ cleanup:
  */
 static a2d_err fit_round(a2d_context *ctx, const fit_config *c, const fit_setup *f,
                          a2d_lasso_solver *solver, const block_id *b, block_data *d,
-                         block_result *r) {
+                         a2d_dm_rows *r) {
   A2D_CHECK(a2d_agree(ctx->comm, read_block(ctx, c, f, b, d)));
   A2D_CHECK(a2d_agree(ctx->comm, a2d_lasso_cross(&f->design, d->width, d->yc, d->cmat)));
   A2D_CHECK(a2d_agree(ctx->comm, b ? fit_block(c, f, solver, d, r) : A2D_OK));
@@ -405,90 +386,6 @@ static a2d_err fit_round(a2d_context *ctx, const fit_config *c, const fit_setup 
 }
 
 /* ------------------------------------------------- writing and joining */
-
-/* The datasets of a block or of the final matrix, with their types. */
-static const char *const row_sets[] = {"intercept", "lambda", "val_mse", "val_mse_topk"};
-
-/* /datamodel/blocks/bNNNNNN */
-static void block_group(int64_t b, char *buf, size_t size) {
-  snprintf(buf, size, "/datamodel/blocks/b%06lld", (long long)b);
-}
-
-/* Create the datasets of a CSR piece (rows, nnz) under group (collective). */
-static a2d_err create_csr(a2d_context *ctx, const char *group, int64_t rows, int64_t nnz) {
-  char path[256];
-  int64_t np1 = rows + 1;
-  snprintf(path, sizeof path, "%s/indptr", group);
-  A2D_CHECK(a2d_store_create(ctx->store, path, A2D_I64, 1, &np1, NULL, 0));
-  snprintf(path, sizeof path, "%s/indices", group);
-  A2D_CHECK(a2d_store_create(ctx->store, path, A2D_I32, 1, &nnz, NULL, 0));
-  snprintf(path, sizeof path, "%s/values", group);
-  A2D_CHECK(a2d_store_create(ctx->store, path, A2D_F32, 1, &nnz, NULL, 0));
-  for (int i = 0; i < 4; i++) {
-    snprintf(path, sizeof path, "%s/%s", group, row_sets[i]);
-    A2D_CHECK(a2d_store_create(ctx->store, path, A2D_F64, 1, &rows, NULL, 0));
-  }
-  return A2D_OK;
-}
-
-/*
- * Write a CSR piece into group at row offset row0 and entry offset nz0
- * (collective; r == NULL writes nothing).  indptr entries get nz0 added; the
- * closing indptr entry (the next piece's first) only with `last`.
- */
-static a2d_err write_csr(a2d_context *ctx, const char *group, const block_result *r, int64_t row0,
-                         int64_t nz0, int last) {
-  char path[256];
-  int64_t rows = r ? r->rows : 0, nnz = r ? r->nnz : 0, *shifted = NULL;
-  A2D_CHECK(A2D_CALLOC(shifted, rows + 1));
-  for (int64_t i = 0; i <= rows && r; i++) shifted[i] = r->indptr[i] + nz0;
-  a2d_err err = A2D_OK;
-  snprintf(path, sizeof path, "%s/indptr", group);
-  A2D_TRY(a2d_store_write_rows(ctx->store, path, A2D_I64, row0, r ? rows + (last ? 1 : 0) : 0,
-                               shifted));
-  snprintf(path, sizeof path, "%s/indices", group);
-  A2D_TRY(a2d_store_write_rows(ctx->store, path, A2D_I32, nz0, nnz, r ? r->indices : NULL));
-  snprintf(path, sizeof path, "%s/values", group);
-  A2D_TRY(a2d_store_write_rows(ctx->store, path, A2D_F32, nz0, nnz, r ? r->values : NULL));
-  const double *sets[4] = {r ? r->intercept : NULL, r ? r->lambda : NULL, r ? r->val_mse : NULL,
-                           r ? r->val_mse_topk : NULL};
-  for (int i = 0; i < 4; i++) {
-    snprintf(path, sizeof path, "%s/%s", group, row_sets[i]);
-    A2D_TRY(a2d_store_write_rows(ctx->store, path, A2D_F64, row0, rows, sets[i]));
-  }
-cleanup:
-  free(shifted);
-  return err;
-}
-
-/* Read block b's CSR piece back (this rank alone). */
-static a2d_err read_csr(a2d_context *ctx, int64_t b, int64_t rows, int64_t nnz, block_result *r) {
-  char group[128], path[256];
-  memset(r, 0, sizeof *r);
-  r->rows = rows;
-  r->nnz = nnz;
-  A2D_CHECK(A2D_CALLOC(r->indptr, rows + 1));
-  A2D_CHECK(A2D_CALLOC(r->indices, nnz));
-  A2D_CHECK(A2D_CALLOC(r->values, nnz));
-  A2D_CHECK(A2D_CALLOC(r->intercept, rows));
-  A2D_CHECK(A2D_CALLOC(r->lambda, rows));
-  A2D_CHECK(A2D_CALLOC(r->val_mse, rows));
-  A2D_CHECK(A2D_CALLOC(r->val_mse_topk, rows));
-  block_group(b, group, sizeof group);
-  const int64_t zero = 0, np1 = rows + 1;
-  snprintf(path, sizeof path, "%s/indptr", group);
-  A2D_CHECK(a2d_store_read_local(ctx->store, path, A2D_I64, 1, &zero, &np1, r->indptr));
-  snprintf(path, sizeof path, "%s/indices", group);
-  A2D_CHECK(a2d_store_read_local(ctx->store, path, A2D_I32, 1, &zero, &nnz, r->indices));
-  snprintf(path, sizeof path, "%s/values", group);
-  A2D_CHECK(a2d_store_read_local(ctx->store, path, A2D_F32, 1, &zero, &nnz, r->values));
-  double *sets[4] = {r->intercept, r->lambda, r->val_mse, r->val_mse_topk};
-  for (int i = 0; i < 4; i++) {
-    snprintf(path, sizeof path, "%s/%s", group, row_sets[i]);
-    A2D_CHECK(a2d_store_read_local(ctx->store, path, A2D_F64, 1, &zero, &rows, sets[i]));
-  }
-  return A2D_OK;
-}
 
 /* ------------------------------------------------------------ the stage */
 
@@ -514,7 +411,7 @@ static a2d_err fit_blocks(a2d_context *ctx, const fit_config *c, const fit_setup
   double *secs = NULL;
   block_data data = {0};
   a2d_lasso_solver *solver = NULL;
-  block_result r = {0};
+  a2d_dm_rows r = {0};
   char group[128];
 
   /* Which blocks are left (complete ones survive a killed run). */
@@ -524,7 +421,7 @@ static a2d_err fit_blocks(a2d_context *ctx, const fit_config *c, const fit_setup
   for (int64_t b = 0; b < nb; b++) {
     int64_t complete = 0;
     int present;
-    block_group(b, group, sizeof group);
+    a2d_datamodel_block_group(b, group, sizeof group);
     if (ctx->resume) A2D_TRY(a2d_store_get_int(ctx->store, group, "complete", &complete, &present));
     if (!complete) todo[ntodo++] = b;
   }
@@ -555,18 +452,18 @@ static a2d_err fit_blocks(a2d_context *ctx, const fit_config *c, const fit_setup
     A2D_TRY_MPI(MPI_Allgather(mine, 3, MPI_INT64_T, info, 3, MPI_INT64_T, ctx->comm));
     for (int q = 0; q < ctx->size; q++) {
       if (info[3 * q] < 0) continue;
-      block_group(info[3 * q], group, sizeof group);
-      A2D_TRY(create_csr(ctx, group, info[3 * q + 1], info[3 * q + 2]));
+      a2d_datamodel_block_group(info[3 * q], group, sizeof group);
+      A2D_TRY(a2d_datamodel_csr_create(ctx->store, group, info[3 * q + 1], info[3 * q + 2]));
     }
     for (int q = 0; q < ctx->size; q++) {
       if (info[3 * q] < 0) continue;
-      block_group(info[3 * q], group, sizeof group);
-      A2D_TRY(write_csr(ctx, group, q == ctx->rank ? &r : NULL, 0, 0, 1));
+      a2d_datamodel_block_group(info[3 * q], group, sizeof group);
+      A2D_TRY(a2d_datamodel_csr_write(ctx->store, group, q == ctx->rank ? &r : NULL, 0, 0, 1));
     }
     A2D_TRY(a2d_store_flush(ctx->store));
     for (int q = 0; q < ctx->size; q++) {
       if (info[3 * q] < 0) continue;
-      block_group(info[3 * q], group, sizeof group);
+      a2d_datamodel_block_group(info[3 * q], group, sizeof group);
       A2D_TRY(a2d_store_set_int(ctx->store, group, "rows", info[3 * q + 1]));
       A2D_TRY(a2d_store_set_int(ctx->store, group, "nnz", info[3 * q + 2]));
       A2D_TRY(a2d_store_set_real(ctx->store, group, "seconds", secs[q]));
@@ -574,20 +471,28 @@ static a2d_err fit_blocks(a2d_context *ctx, const fit_config *c, const fit_setup
       targets_done += blocks[info[3 * q]].t1 - blocks[info[3 * q]].t0;
     }
     A2D_TRY(a2d_store_flush(ctx->store));
-    result_free(&r);
+    a2d_dm_rows_free(&r);
     a2d_progress_update(&progress, targets_done);
     char fault[64];
     snprintf(fault, sizeof fault, "fit:round-%lld", (long long)round + 1);
     a2d_fault_point(fault);
   }
 cleanup:
-  result_free(&r);
+  a2d_dm_rows_free(&r);
   a2d_lasso_solver_destroy(&solver);
   free(todo);
   free(info);
   free(secs);
   block_data_free(&data);
   return err;
+}
+
+/* Read block b's rows back (this rank alone). */
+static a2d_err read_block_rows(a2d_context *ctx, int64_t b, int64_t rows, int64_t nnz,
+                               a2d_dm_rows *r) {
+  char group[128];
+  a2d_datamodel_block_group(b, group, sizeof group);
+  return a2d_datamodel_csr_read(ctx->store, group, rows, nnz, r);
 }
 
 /*
@@ -598,14 +503,14 @@ static a2d_err join_blocks(a2d_context *ctx, int64_t nb, int64_t *total_rows, in
                            double *seconds) {
   a2d_err err = A2D_OK;
   int64_t *rows = NULL, *nnz = NULL;
-  block_result r = {0};
+  a2d_dm_rows r = {0};
   char group[128];
   int present;
   A2D_TRY(A2D_CALLOC(rows, nb + 1));
   A2D_TRY(A2D_CALLOC(nnz, nb + 1));
   for (int64_t b = 0; b < nb; b++) { /* offsets: prefix sums, rows[b] = first row of block b */
     int64_t br = 0, bn = 0;
-    block_group(b, group, sizeof group);
+    a2d_datamodel_block_group(b, group, sizeof group);
     A2D_TRY(a2d_store_get_int(ctx->store, group, "rows", &br, &present));
     A2D_TRY(a2d_store_get_int(ctx->store, group, "nnz", &bn, &present));
     double sec = 0;
@@ -616,34 +521,23 @@ static a2d_err join_blocks(a2d_context *ctx, int64_t nb, int64_t *total_rows, in
   }
   *total_rows = rows[nb];
   *total_nnz = nnz[nb];
-  A2D_TRY(create_csr(ctx, "/datamodel", rows[nb], nnz[nb]));
+  A2D_TRY(a2d_datamodel_csr_create(ctx->store, A2D_DATAMODEL_GROUP, rows[nb], nnz[nb]));
   for (int64_t round = 0; round * ctx->size < nb; round++) {
     const int64_t b = round * ctx->size + ctx->rank < nb ? round * ctx->size + ctx->rank : -1;
     A2D_TRY(a2d_agree(
         ctx->comm,
-        b >= 0 ? read_csr(ctx, b, rows[b + 1] - rows[b], nnz[b + 1] - nnz[b], &r) : A2D_OK));
-    A2D_TRY(write_csr(ctx, "/datamodel", b >= 0 ? &r : NULL, b >= 0 ? rows[b] : 0,
-                      b >= 0 ? nnz[b] : 0, b == nb - 1));
-    result_free(&r);
+        b >= 0 ? read_block_rows(ctx, b, rows[b + 1] - rows[b], nnz[b + 1] - nnz[b], &r) : A2D_OK));
+    A2D_TRY(a2d_datamodel_csr_write(ctx->store, A2D_DATAMODEL_GROUP, b >= 0 ? &r : NULL,
+                                    b >= 0 ? rows[b] : 0, b >= 0 ? nnz[b] : 0, b == nb - 1));
+    a2d_dm_rows_free(&r);
   }
   A2D_TRY(a2d_store_reopen(ctx->store)); /* equal metadata caches before the delete */
   A2D_TRY(a2d_store_delete(ctx->store, "/datamodel/blocks"));
 cleanup:
-  result_free(&r);
+  a2d_dm_rows_free(&r);
   free(rows);
   free(nnz);
   return err;
-}
-
-/* Write the split of the ensemble's models (rank 0's rows; collective). */
-static a2d_err write_split(a2d_context *ctx, const fit_setup *f) {
-  A2D_CHECK(a2d_store_create(ctx->store, "/datamodel/fit_models", A2D_I64, 1, &f->m, NULL, 0));
-  A2D_CHECK(a2d_store_write_rows(ctx->store, "/datamodel/fit_models", A2D_I64, 0,
-                                 ctx->rank ? 0 : f->m, f->fit_models));
-  A2D_CHECK(a2d_store_create(ctx->store, "/datamodel/val_models", A2D_I64, 1, &f->mv, NULL, 0));
-  A2D_CHECK(a2d_store_write_rows(ctx->store, "/datamodel/val_models", A2D_I64, 0,
-                                 ctx->rank ? 0 : f->mv, f->val_models));
-  return A2D_OK;
 }
 
 a2d_err a2d_stage_fit(a2d_context *ctx) {
@@ -664,15 +558,15 @@ a2d_err a2d_stage_fit(a2d_context *ctx) {
 
   /* A fresh start wipes what an earlier run left; a resume keeps finished blocks. */
   if (ctx->resume) {
-    A2D_TRY(a2d_store_get_int(ctx->store, "/datamodel", "block", &block_size, &present));
+    A2D_TRY(a2d_store_get_int(ctx->store, A2D_DATAMODEL_GROUP, "block", &block_size, &present));
     int64_t j = 0;
-    A2D_TRY(a2d_store_get_int(ctx->store, "/datamodel", "joined", &j, &present));
+    A2D_TRY(a2d_store_get_int(ctx->store, A2D_DATAMODEL_GROUP, "joined", &j, &present));
     joined = (int)j;
     if (block_size != c.block) ctx->resume = 0;
   }
   if (!ctx->resume) {
-    A2D_TRY(a2d_store_delete(ctx->store, "/datamodel"));
-    A2D_TRY(a2d_store_set_int(ctx->store, "/datamodel", "block", c.block));
+    A2D_TRY(a2d_store_delete(ctx->store, A2D_DATAMODEL_GROUP));
+    A2D_TRY(a2d_store_set_int(ctx->store, A2D_DATAMODEL_GROUP, "block", c.block));
   }
   a2d_log(
       "fit: %lld %s datamodels (%lld rows) over %lld points, from %lld fitting and %lld "
@@ -690,15 +584,16 @@ a2d_err a2d_stage_fit(a2d_context *ctx) {
        every rank, and each block on the rank that fitted it (not the LDS below). */
     seconds += (setup_seconds + a2d_now() - start) * ctx->size;
     A2D_TRY(a2d_store_set_real(ctx->store, "/stages/fit", "regression_seconds", seconds));
-    A2D_TRY(write_split(ctx, &f));
     A2D_TRY(
-        a2d_store_set_string(ctx->store, "/datamodel", "output", c.logits ? "logits" : "margin"));
-    A2D_TRY(a2d_store_set_int(ctx->store, "/datamodel", "rows_per_target", f.per_target));
-    A2D_TRY(a2d_store_set_int(ctx->store, "/datamodel", "targets_train", f.n));
-    A2D_TRY(a2d_store_set_int(ctx->store, "/datamodel", "targets_val", f.nv));
-    A2D_TRY(a2d_store_set_int(ctx->store, "/datamodel", "nnz", nnz));
+        a2d_datamodel_split_write(ctx->store, ctx->rank, f.fit_models, f.m, f.val_models, f.mv));
+    const a2d_datamodel_info info = {.logits = c.logits,
+                                     .per_target = f.per_target,
+                                     .targets_train = f.n,
+                                     .targets_val = f.nv,
+                                     .nnz = nnz};
+    A2D_TRY(a2d_datamodel_info_write(ctx->store, &info));
     A2D_TRY(a2d_store_flush(ctx->store));
-    A2D_TRY(a2d_store_set_int(ctx->store, "/datamodel", "joined", 1));
+    A2D_TRY(a2d_store_set_int(ctx->store, A2D_DATAMODEL_GROUP, "joined", 1));
     A2D_TRY(a2d_store_flush(ctx->store));
     a2d_log("fit: %lld rows, %lld nonzero coefficients (%.1f per row)", (long long)rows,
             (long long)nnz, rows ? (double)nnz / (double)rows : 0.0);

@@ -121,7 +121,7 @@ a2d_err a2d_lds_run(a2d_context *ctx, int64_t subsets, int64_t seeds, int64_t se
   A2D_TRY(a2d_subset_models_train(ctx, &p, &train, &val, &model, &cfg));
 
   /* ---- predicted and observed margins of this rank's targets ---- */
-  A2D_TRY(a2d_attribution_load(ctx, &A));
+  A2D_TRY(a2d_attribution_load(ctx->store, ctx->comm, &A));
   const int64_t n = train.n, nv = val.n, C = A.per_target, S = subsets;
   const int64_t t0 = A.target0, t1 = A.target1, local = t1 - t0;
   const int64_t a_train = t0 < n ? t0 : n, b_train = t1 < n ? t1 : n;
@@ -170,7 +170,7 @@ a2d_err a2d_lds_run(a2d_context *ctx, int64_t subsets, int64_t seeds, int64_t se
   a2d_log("fit: LDS %.4f on training targets, %.4f on validation targets (%lld subsets)", totals[0],
           totals[1], (long long)S);
 cleanup:
-  a2d_attribution_destroy(&A);
+  A2D_CLEANUP(a2d_attribution_destroy(&A));
   a2d_dataset_free(&train);
   a2d_dataset_free(&val);
   free(masks);

@@ -41,6 +41,8 @@ typedef struct unlearn_state {
   int nvariants;
   dm_variant *variants; /* distinct group-term settings among the jobs */
   int *job_variant;     /* per job: its variant (-1: no datamodels) */
+  int *job_form;        /* per job with datamodels: its [unlearn.<method>] form */
+  void **job_settings;  /* per job: its method's settings, read once (a2d_unlearn_settings_read) */
   float *params;        /* K x P base models */
   float *logits_train, *logits_val, *margins_train, *margins_val; /* base outputs, K x ... */
   float **teachers; /* keep_teachers: (set, k)'s teacher logits (n x C) and margins (n) */
@@ -119,17 +121,25 @@ static a2d_err read_base_models(unlearn_state *s) {
   return A2D_OK;
 }
 
-/* Each job's group-term settings ([unlearn.<method>] group_*), as distinct variants. */
-static a2d_err group_variants(unlearn_state *s) {
+/*
+ * Each job's settings, read once: its method's own, and with datamodels its
+ * form and group-term settings ([unlearn.<method>] group_*), the latter as
+ * distinct variants.
+ */
+static a2d_err job_settings(unlearn_state *s) {
   const a2d_unlearn_batch *b = s->batch;
+  A2D_CHECK(A2D_CALLOC(s->job_settings, b->njobs));
+  A2D_CHECK(A2D_CALLOC(s->job_form, b->njobs));
   A2D_CHECK(A2D_CALLOC(s->job_variant, b->njobs));
   A2D_CHECK(A2D_CALLOC(s->variants, b->njobs));
   for (int j = 0; j < b->njobs; j++) {
     char section[64];
     dm_variant v = {0};
+    A2D_CHECK(a2d_unlearn_settings_read(b->jobs[j].method, b->jobs[j].deck, &s->job_settings[j]));
     s->job_variant[j] = -1;
     if (!(b->jobs[j].method->needs & A2D_UNLEARN_NEEDS_DATAMODEL)) continue;
     a2d_unlearn_section(b->jobs[j].method, section, sizeof section);
+    A2D_CHECK(a2d_deck_enum(b->jobs[j].deck, section, "form", &s->job_form[j]));
     A2D_CHECK(a2d_deck_bool(b->jobs[j].deck, section, "group_term", &v.term));
     A2D_CHECK(a2d_deck_bool(b->jobs[j].deck, section, "group_pool", &v.pool));
     A2D_CHECK(a2d_deck_real(b->jobs[j].deck, section, "group_threshold", &v.threshold));
@@ -154,7 +164,7 @@ static a2d_err datamodel_predictions(unlearn_state *s) {
   a2d_dm_prediction *out = NULL;
   int64_t *kept = NULL;
   int any_group = 0;
-  A2D_TRY(a2d_attribution_load(s->ctx, &A));
+  A2D_TRY(a2d_attribution_load(s->ctx->store, s->ctx->comm, &A));
   if (A.n != s->train.n || A.targets_train != s->train.n || A.targets_val != s->val.n)
     A2D_FAIL(A2D_ERR_DATA,
              "/datamodel covers %lld training points and %lld + %lld targets, expected %lld and "
@@ -166,7 +176,13 @@ static a2d_err datamodel_predictions(unlearn_state *s) {
              (long long)A.per_target, (long long)s->C);
   s->per_target = A.per_target;
   for (int v = 0; v < s->nvariants; v++) any_group |= s->variants[v].term;
-  if (any_group) A2D_TRY(a2d_group_model_load(s->ctx, &A, &group));
+  if (any_group) {
+    const int logits = A.per_target > 1;
+    const a2d_group_inputs in = {"/ensemble/masks",
+                                 logits ? "/ensemble/logits_train" : "/ensemble/margins_train",
+                                 logits ? "/ensemble/logits_val" : "/ensemble/margins_val"};
+    A2D_TRY(a2d_group_model_load(s->ctx->store, s->ctx->comm, &in, &A, &group));
+  }
   /* Per forget set, every variant at once: they share the products and the slopes. */
   A2D_TRY(A2D_CALLOC(settings, s->nvariants));
   A2D_TRY(A2D_CALLOC(out, s->nvariants));
@@ -193,7 +209,7 @@ cleanup:
   free(out);
   free(kept);
   A2D_CLEANUP(a2d_group_model_free(&group));
-  a2d_attribution_destroy(&A);
+  A2D_CLEANUP(a2d_attribution_destroy(&A));
   return err;
 }
 
@@ -206,11 +222,7 @@ cleanup:
  */
 static a2d_err datamodel_targets(unlearn_state *s, int64_t j, int64_t k, a2d_unlearn_problem *p) {
   const a2d_unlearn_job *job = &s->batch->jobs[j];
-  char section[64];
-  int form; /* anchored|direct */
   const int64_t n = s->train.n, nv = s->val.n, C = s->C;
-  A2D_CHECK(a2d_deck_enum(job->deck, a2d_unlearn_section(job->method, section, sizeof section),
-                          "form", &form));
   const a2d_dm_outputs base = {.n = n,
                                .n_val = nv,
                                .classes = C,
@@ -225,8 +237,8 @@ static a2d_err datamodel_targets(unlearn_state *s, int64_t j, int64_t k, a2d_unl
                             .logits_val = s->target_logits_val,
                             .margins = s->target_margins,
                             .margins_val = s->target_margins_val};
-  a2d_dm_targets(&s->variants[s->job_variant[j]].predicted[job->set], (a2d_dm_form)form, &base,
-                 &targets);
+  a2d_dm_targets(&s->variants[s->job_variant[j]].predicted[job->set], (a2d_dm_form)s->job_form[j],
+                 &base, &targets);
   const int logits = s->per_target == C;
   p->target_logits = logits ? s->target_logits : NULL;
   p->target_logits_val = logits ? s->target_logits_val : NULL;
@@ -310,7 +322,7 @@ static a2d_err run_task(void *ctx, int64_t t, a2d_task_output *out) {
   char key[160];
   snprintf(key, sizeof key, "%s/%s", fs->name, m->name);
   a2d_unlearn_problem p = {.model = &s->model,
-                           .deck = job->deck,
+                           .settings = s->job_settings[t / s->K],
                            .x = s->train.x,
                            .y = s->train.y,
                            .n = s->train.n,
@@ -369,6 +381,9 @@ static void free_state(unlearn_state *s) {
   }
   free(s->variants);
   free(s->job_variant);
+  free(s->job_form);
+  for (int j = 0; s->job_settings && j < s->batch->njobs; j++) free(s->job_settings[j]);
+  free(s->job_settings);
   for (int64_t i = 0; s->teachers && i < s->nforget * s->K; i++) free(s->teachers[i]);
   free(s->teachers);
   a2d_dataset_free(&s->train);
@@ -414,7 +429,7 @@ a2d_err a2d_unlearn_run(a2d_context *ctx, const a2d_unlearn_batch *b) {
                                   &s.sets[f].retain, &s.sets[f].nretain));
   }
   A2D_TRY(read_base_models(&s));
-  A2D_TRY(group_variants(&s));
+  A2D_TRY(job_settings(&s));
   if (s.nvariants) A2D_TRY(datamodel_predictions(&s));
   if (b->keep_teachers) A2D_TRY(A2D_CALLOC(s.teachers, s.nforget * s.K));
 

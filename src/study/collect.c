@@ -87,7 +87,7 @@ static int read_case(const char *study, a2d_summary_table *table, char *why, siz
     snprintf(why, size, "cannot read: %s", a2d_error_message());
   } else if (stopped) {
     snprintf(why, size, "not evaluated: stage %s is %s", stopped->name, state);
-  } else if (a2d_summary_read(ctx.store, table)) {
+  } else if (a2d_summary_read(ctx.store, A2D_EVAL_SUMMARY, table)) {
     snprintf(why, size, "cannot read /eval/summary: %s", a2d_error_message());
   } else {
     ok = 1;

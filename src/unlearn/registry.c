@@ -4,6 +4,7 @@
  * method is one file under impls/ and its name in a2d/names.h.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "a2d/names.h"
@@ -18,6 +19,21 @@ const a2d_unlearn_method *a2d_unlearn_find(const char *name) {
   for (int i = 0; a2d_unlearn_methods[i]; i++)
     if (!strcmp(a2d_unlearn_methods[i]->name, name)) return a2d_unlearn_methods[i];
   return NULL;
+}
+
+a2d_err a2d_unlearn_settings_read(const a2d_unlearn_method *m, const a2d_deck *deck,
+                                  void **settings) {
+  char section[64];
+  *settings = NULL;
+  if (!m->read_settings) return A2D_OK;
+  A2D_CHECK(a2d_calloc(1, m->settings_size, settings));
+  a2d_err err = m->read_settings(deck, a2d_unlearn_section(m, section, sizeof section), *settings);
+  if (err) {
+    free(*settings);
+    *settings = NULL;
+    return a2d_error_pass(__FILE__, __LINE__, __func__, err);
+  }
+  return A2D_OK;
 }
 
 const char *a2d_unlearn_section(const a2d_unlearn_method *m, char *buf, size_t size) {

@@ -38,7 +38,7 @@ static void write_datamodel(a2d_store *st, int rank) {
 
 static void test_predictions(a2d_context *ctx) {
   a2d_attribution A;
-  CHECK_OK(a2d_attribution_load(ctx, &A));
+  CHECK_OK(a2d_attribution_load(ctx->store, ctx->comm, &A));
   if (!A.theta) return;
   CHECK(A.rows == ROWS && A.n == N && A.per_target == C);
   const int64_t local = A.row1 - A.row0;
@@ -101,7 +101,7 @@ static void test_predictions(a2d_context *ctx) {
   CHECK(A.row0 % C == 0 && A.row1 % C == 0);
   free(out);
   free(base);
-  a2d_attribution_destroy(&A);
+  CHECK_OK(a2d_attribution_destroy(&A));
 }
 
 static void test_spearman(void) {

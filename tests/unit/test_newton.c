@@ -43,6 +43,7 @@ static void make_data(void) {
 /* A problem on the data with the given forget set (retain = the rest). */
 typedef struct setup {
   a2d_unlearn_problem p;
+  const a2d_deck *deck; /* [unlearn.newton] */
   int64_t forget[N], retain[N];
 } setup;
 
@@ -54,8 +55,8 @@ static void make_problem(setup *s, const a2d_model *m, const a2d_deck *deck, con
   int64_t nretain = 0;
   for (int64_t i = 0; i < N; i++)
     if (!gone[i]) s->retain[nretain++] = i;
+  s->deck = deck;
   s->p = (a2d_unlearn_problem){.model = m,
-                               .deck = deck,
                                .x = X,
                                .y = Y,
                                .n = N,
@@ -69,8 +70,13 @@ static void make_problem(setup *s, const a2d_model *m, const a2d_deck *deck, con
 /* One newton step from w (P floats) into out; examples added to *examples. */
 static a2d_err step(setup *s, const float *w, float *out, int64_t *examples) {
   a2d_unlearn_result r = {.params = out};
+  void *settings = NULL;
   s->p.params0 = w;
-  a2d_err err = a2d_unlearn_newton.run(&s->p, &r);
+  a2d_err err = a2d_unlearn_settings_read(&a2d_unlearn_newton, s->deck, &settings);
+  s->p.settings = settings;
+  if (!err) err = a2d_unlearn_newton.run(&s->p, &r);
+  s->p.settings = NULL;
+  free(settings);
   if (examples) *examples += r.examples;
   return err;
 }
@@ -211,7 +217,7 @@ static void test_close_to_retrain(const a2d_model *m, const a2d_deck *deck) {
   CHECK_OK(
       a2d_deck_parse("diff.ini", "[output]\npath = x.h5\n[unlearn.newton]\ndamping = 0\n", &diff));
   CHECK_OK(a2d_deck_finish(diff));
-  s->p.deck = diff;
+  s->deck = diff;
   int64_t examples = 0;
   CHECK_OK(step(s, w_s, w_1, &examples));
   const double after_diff = distance(w_1, w_r);
@@ -277,7 +283,7 @@ static void test_examples(const a2d_model *m, const a2d_deck *deck, const float 
                           "gradient = retain\nmax_iterations = 2\ntolerance = 1e-12\n",
                           &short_deck));
   CHECK_OK(a2d_deck_finish(short_deck));
-  s->p.deck = short_deck;
+  s->deck = short_deck;
   examples = 0;
   CHECK_FAILS(step(s, w0, out, &examples), A2D_ERR_DATA,
               "conjugate gradients did not converge (DIVERGED_ITS) in 2 iterations");

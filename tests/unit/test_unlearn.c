@@ -95,7 +95,6 @@ static a2d_unlearn_problem problem(int64_t nf) {
   static int64_t all[N];
   for (int64_t i = 0; i < N; i++) all[i] = i;
   a2d_unlearn_problem p = {.model = &model,
-                           .deck = deck,
                            .x = ds.x,
                            .y = ds.y,
                            .n = N,
@@ -117,7 +116,12 @@ static int64_t run(const char *method, const a2d_unlearn_problem *p, float *para
   CHECK(m != NULL);
   if (!m) return 0;
   a2d_unlearn_result r = {.params = params};
-  CHECK_OK(m->run(p, &r));
+  a2d_unlearn_problem q = *p;
+  void *settings = NULL;
+  CHECK_OK(a2d_unlearn_settings_read(m, deck, &settings));
+  q.settings = settings;
+  CHECK_OK(m->run(&q, &r));
+  free(settings);
   return r.examples;
 }
 
@@ -246,15 +250,16 @@ static void test_dmm_stage_targets(void) {
     theta[t * N + retain[t % (N - NF)]] = 0.25;
   }
   for (int64_t r = 0; r < rows; r++) b[r] = 0.5;
-  a2d_context ctx = {.comm = MPI_COMM_WORLD, .rank = 0, .size = 1};
+  a2d_store *store = NULL;
+  MPI_Comm comm = MPI_COMM_WORLD;
   unlink("dm_targets.h5");
-  CHECK_OK(a2d_store_open(ctx.comm, "dm_targets.h5", &ctx.store));
-  if (!ctx.store) return;
-  write_datamodel_file(ctx.store, 0, theta, b, rows, N, 1, N, NV);
+  CHECK_OK(a2d_store_open(comm, "dm_targets.h5", &store));
+  if (!store) return;
+  write_datamodel_file(store, 0, theta, b, rows, N, 1, N, NV);
   a2d_attribution A = {0};
   a2d_dm_prediction pred = {0};
-  CHECK_OK(a2d_attribution_load(&ctx, &A));
-  CHECK_OK(a2d_dm_predict(ctx.comm, &A, NULL, 0, 0, forget, NF, &pred, NULL));
+  CHECK_OK(a2d_attribution_load(store, comm, &A));
+  CHECK_OK(a2d_dm_predict(comm, &A, NULL, 0, 0, forget, NF, &pred, NULL));
   if (pred.shift) {
     const a2d_dm_outputs outs = {.n = N,
                                  .n_val = NV,
@@ -294,8 +299,8 @@ static void test_dmm_stage_targets(void) {
     CHECK(exact);
   }
   a2d_dm_prediction_free(&pred);
-  a2d_attribution_destroy(&A);
-  CHECK_OK(a2d_store_close(&ctx.store));
+  CHECK_OK(a2d_attribution_destroy(&A));
+  CHECK_OK(a2d_store_close(&store));
   free(theta);
   free(b);
   free(params);

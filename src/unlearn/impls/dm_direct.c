@@ -22,5 +22,7 @@ static a2d_err dm_direct_run(const a2d_unlearn_problem *p, a2d_unlearn_result *r
 }
 
 const a2d_unlearn_method a2d_unlearn_dm_direct = {
-    "dm_direct", "the datamodels' predicted margins, without a model",
-    A2D_UNLEARN_NEEDS_DATAMODEL | A2D_UNLEARN_OUTPUTS_ONLY, dm_direct_run, NULL};
+    .name = "dm_direct",
+    .summary = "the datamodels' predicted margins, without a model",
+    .needs = A2D_UNLEARN_NEEDS_DATAMODEL | A2D_UNLEARN_OUTPUTS_ONLY,
+    .run = dm_direct_run};

@@ -6,7 +6,7 @@
 #include "../unlearn_internal.h"
 
 static a2d_err dmm_run(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
-  A2D_CHECK(a2d_unlearn_match(p, "unlearn.dmm", p->target_logits, p->target_margins, r));
+  A2D_CHECK(a2d_unlearn_match(p, p->settings, p->target_logits, p->target_margins, r));
   return A2D_OK;
 }
 
@@ -24,5 +24,10 @@ static a2d_err dmm_check(const a2d_deck *deck, const char *section) {
 }
 
 const a2d_unlearn_method a2d_unlearn_dmm = {
-    "dmm", "datamodel matching: fine-tune towards the datamodels' predicted outputs",
-    A2D_UNLEARN_NEEDS_DATAMODEL, dmm_run, dmm_check};
+    .name = "dmm",
+    .summary = "datamodel matching: fine-tune towards the datamodels' predicted outputs",
+    .needs = A2D_UNLEARN_NEEDS_DATAMODEL,
+    .settings_size = sizeof(a2d_match_settings),
+    .read_settings = a2d_unlearn_read_match,
+    .run = dmm_run,
+    .check = dmm_check};

@@ -39,8 +39,6 @@
 #include "a2d/petsc_check.h"
 #include "a2d/unlearn.h"
 
-#define SECTION "unlearn.newton"
-
 enum { NEWTON_BATCH = 256 };
 
 /* The shell matrix's context: the retain set, p at w0 and scratch space. */
@@ -157,19 +155,32 @@ static PetscErrorCode hessian_mult(Mat A, Vec x, Vec y) {
   PetscFunctionReturn(0);
 }
 
+/* [unlearn.newton]. */
+typedef struct newton_settings {
+  double damping, tolerance;
+  int64_t max_iterations;
+  int gradient; /* newton_gradient */
+} newton_settings;
+
+static a2d_err newton_read_settings(const a2d_deck *deck, const char *section, void *settings) {
+  newton_settings *s = settings;
+  A2D_CHECK(a2d_deck_real(deck, section, "damping", &s->damping));
+  A2D_CHECK(a2d_deck_enum(deck, section, "gradient", &s->gradient));
+  A2D_CHECK(a2d_deck_real(deck, section, "tolerance", &s->tolerance));
+  A2D_CHECK(a2d_deck_int(deck, section, "max_iterations", &s->max_iterations));
+  return A2D_OK;
+}
+
 static a2d_err newton_run(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
   const a2d_model *m = p->model;
+  const newton_settings *set = p->settings;
   if (m->nlayers != 1)
     return A2D_ERROR(A2D_ERR_DECK,
                      "newton unlearning needs [model] kind = logreg (the objective must be "
                      "convex)");
-  double damping, tolerance;
-  int64_t max_iterations;
-  int gradient; /* newton_gradient */
-  A2D_CHECK(a2d_deck_real(p->deck, SECTION, "damping", &damping));
-  A2D_CHECK(a2d_deck_enum(p->deck, SECTION, "gradient", &gradient));
-  A2D_CHECK(a2d_deck_real(p->deck, SECTION, "tolerance", &tolerance));
-  A2D_CHECK(a2d_deck_int(p->deck, SECTION, "max_iterations", &max_iterations));
+  const double damping = set->damping, tolerance = set->tolerance;
+  int64_t max_iterations = set->max_iterations;
+  const int gradient = set->gradient;
   if (p->nretain < 1)
     return A2D_ERROR(A2D_ERR_DATA, "newton unlearning needs a non-empty retain set");
   const int64_t P = m->nparams;
@@ -253,7 +264,11 @@ cleanup:
 }
 
 const a2d_unlearn_method a2d_unlearn_newton = {
-    "newton",
-    "One Newton step on the retain set's L2-regularised cross-entropy (influence functions; "
-    "Hessian solved by conjugate gradients)",
-    A2D_UNLEARN_LOGREG_ONLY, newton_run, NULL};
+    .name = "newton",
+    .summary =
+        "One Newton step on the retain set's L2-regularised cross-entropy (influence "
+        "functions; Hessian solved by conjugate gradients)",
+    .needs = A2D_UNLEARN_LOGREG_ONLY,
+    .settings_size = sizeof(newton_settings),
+    .read_settings = newton_read_settings,
+    .run = newton_run};

@@ -6,5 +6,5 @@ static a2d_err none_run(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
   return A2D_OK;
 }
 
-const a2d_unlearn_method a2d_unlearn_none = {"none", "the trained model, unchanged", 0, none_run,
-                                             NULL};
+const a2d_unlearn_method a2d_unlearn_none = {
+    .name = "none", .summary = "the trained model, unchanged", .run = none_run};

@@ -7,10 +7,14 @@
 #include "../unlearn_internal.h"
 
 static a2d_err om_run(const a2d_unlearn_problem *p, a2d_unlearn_result *r) {
-  A2D_CHECK(a2d_unlearn_match(p, "unlearn.om", p->teacher_logits, p->target_margins, r));
+  A2D_CHECK(a2d_unlearn_match(p, p->settings, p->teacher_logits, p->target_margins, r));
   return A2D_OK;
 }
 
 const a2d_unlearn_method a2d_unlearn_om = {
-    "om", "oracle matching: fine-tune towards a retrained teacher's outputs",
-    A2D_UNLEARN_NEEDS_TEACHER, om_run, NULL};
+    .name = "om",
+    .summary = "oracle matching: fine-tune towards a retrained teacher's outputs",
+    .needs = A2D_UNLEARN_NEEDS_TEACHER,
+    .settings_size = sizeof(a2d_match_settings),
+    .read_settings = a2d_unlearn_read_match,
+    .run = om_run};
