@@ -119,12 +119,10 @@ a2d_err a2d_deck_enum(const a2d_deck *deck, const char *section, const char *key
 /* The value of an enum key as its name ("unit"), for choosing from a registry by name. */
 a2d_err a2d_deck_choice(const a2d_deck *deck, const char *section, const char *key,
                         const char **name);
-/* Number of elements of a list, and element i as integer, real or text. */
+/* Number of elements of a list, and element i as an integer. */
 a2d_err a2d_deck_list_len(const a2d_deck *deck, const char *section, const char *key, int *n);
 a2d_err a2d_deck_list_int(const a2d_deck *deck, const char *section, const char *key, int i,
                           int64_t *v);
-a2d_err a2d_deck_list_real(const a2d_deck *deck, const char *section, const char *key, int i,
-                           double *v);
 /* Element i copied into buf (size bytes). */
 a2d_err a2d_deck_list_string(const a2d_deck *deck, const char *section, const char *key, int i,
                              char *buf, size_t size);

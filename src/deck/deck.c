@@ -848,14 +848,6 @@ a2d_err a2d_deck_list_int(const a2d_deck *deck, const char *section, const char 
   return A2D_OK;
 }
 
-a2d_err a2d_deck_list_real(const a2d_deck *deck, const char *section, const char *key, int i,
-                           double *v) {
-  char buf[256];
-  A2D_CHECK(list_element(deck, section, key, i, buf, sizeof buf, NULL));
-  if (a2d_parse_real(buf, v)) return A2D_ERROR(A2D_ERR_INTERNAL, "bad stored list real");
-  return A2D_OK;
-}
-
 a2d_err a2d_deck_list_string(const a2d_deck *deck, const char *section, const char *key, int i,
                              char *buf, size_t size) {
   A2D_CHECK(list_element(deck, section, key, i, buf, size, NULL));
