@@ -89,9 +89,6 @@ a2d_err a2d_deck_parse_schema(const a2d_section_spec *schema, const char *name, 
 /* Read the file at `path` and parse it. */
 a2d_err a2d_deck_load(const char *path, a2d_deck **out);
 
-/* Read a whole text file into a NUL-terminated buffer (for decks and lists). */
-a2d_err a2d_read_text_file(const char *path, char **text, size_t *len);
-
 /* Apply one override "section.key=value", validated like a deck line. */
 a2d_err a2d_deck_set(a2d_deck *deck, const char *assignment);
 
@@ -136,9 +133,6 @@ a2d_err a2d_deck_named(const a2d_deck *deck, const char *section, int i, const c
 
 /* Remove every named entry of a section (a study's case decks drop [study]'s). */
 void a2d_deck_clear_named(a2d_deck *deck, const char *section);
-
-/* Whether a comma-separated list (a key's `stages`, a stage's `needs`) names `name`. */
-int a2d_list_has(const char *list, const char *name);
 
 /* The schema entry of "section.key" (a named entry's template too), or NULL. */
 const a2d_key_spec *a2d_deck_key_spec(const a2d_deck *deck, const char *name);

@@ -39,6 +39,7 @@
 #include "a2d/store.h"
 #include "a2d/study.h"
 #include "a2d/summary.h"
+#include "a2d/text.h"
 #include "a2d/tuning.h"
 #include "a2d/verdict.h"
 #include "a2d/version.h"

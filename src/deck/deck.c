@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "a2d/text.h"
 #include "deck_internal.h"
 
 /* One key's value in a deck: text as written (NULL until set), and where from. */
@@ -643,36 +644,6 @@ cleanup:
   return err;
 }
 
-a2d_err a2d_read_text_file(const char *path, char **text, size_t *len) {
-  a2d_err err = A2D_OK;
-  FILE *f = fopen(path, "rb");
-  char *buf = NULL;
-  size_t cap = 4096, n = 0;
-  *text = NULL;
-  if (!f) return A2D_ERROR(A2D_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  A2D_TRY(a2d_calloc(cap, 1, &buf));
-  for (;;) {
-    if (n + 1 >= cap) {
-      char *bigger = realloc(buf, cap * 2);
-      if (!bigger) A2D_FAIL(A2D_ERR_MEM, "%s: out of memory reading the file", path);
-      buf = bigger;
-      cap *= 2;
-    }
-    size_t got = fread(buf + n, 1, cap - n - 1, f);
-    n += got;
-    if (got == 0) break;
-  }
-  if (ferror(f)) A2D_FAIL(A2D_ERR_IO, "%s: read error: %s", path, strerror(errno));
-  buf[n] = '\0';
-  *text = buf;
-  if (len) *len = n;
-  buf = NULL;
-cleanup:
-  free(buf);
-  fclose(f);
-  return err;
-}
-
 a2d_err a2d_deck_load(const char *path, a2d_deck **out) {
   char *text = NULL;
   size_t len = 0;
@@ -1036,17 +1007,6 @@ a2d_err a2d_deck_format(const a2d_deck *deck, int annotate, char **text) {
 cleanup:
   free(t.s);
   return err;
-}
-
-int a2d_list_has(const char *list, const char *name) {
-  size_t n = strlen(name);
-  for (const char *p = list; p && *p;) {
-    const char *comma = strchr(p, ',');
-    size_t len = comma ? (size_t)(comma - p) : strlen(p);
-    if (len == n && !strncmp(p, name, n)) return 1;
-    p = comma ? comma + 1 : NULL;
-  }
-  return 0;
 }
 
 a2d_err a2d_deck_stage_config(const a2d_deck *deck, const char *stage, char **text) {

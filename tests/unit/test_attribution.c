@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../src/stages/lds.h"
 #include "a2d/attribution.h"
 #include "a2d/parallel.h"
+#include "a2d/stats.h"
 #include "check.h"
 #include "datamodel_file.h"
 
