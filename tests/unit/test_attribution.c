@@ -132,11 +132,6 @@ int main(int argc, char **argv) {
     CHECK_OK(a2d_store_close(&ctx.store));
   }
   test_spearman();
-  char name[40];
-  snprintf(name, sizeof name, "test_attribution[rank %d]", ctx.rank);
-  int rc = check_summary(name), any = 0;
-  MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, ctx.comm);
   PetscFinalize();
-  MPI_Finalize();
-  return any;
+  return check_finalize("test_attribution");
 }
