@@ -89,9 +89,6 @@ a2d_err a2d_deck_parse_schema(const a2d_section_spec *schema, const char *name, 
 /* Read the file at `path` and parse it. */
 a2d_err a2d_deck_load(const char *path, a2d_deck **out);
 
-/* Read a whole text file into a NUL-terminated buffer (for decks and lists). */
-a2d_err a2d_read_text_file(const char *path, char **text, size_t *len);
-
 /* Apply one override "section.key=value", validated like a deck line. */
 a2d_err a2d_deck_set(a2d_deck *deck, const char *assignment);
 
@@ -119,12 +116,10 @@ a2d_err a2d_deck_enum(const a2d_deck *deck, const char *section, const char *key
 /* The value of an enum key as its name ("unit"), for choosing from a registry by name. */
 a2d_err a2d_deck_choice(const a2d_deck *deck, const char *section, const char *key,
                         const char **name);
-/* Number of elements of a list, and element i as integer, real or text. */
+/* Number of elements of a list, and element i as an integer. */
 a2d_err a2d_deck_list_len(const a2d_deck *deck, const char *section, const char *key, int *n);
 a2d_err a2d_deck_list_int(const a2d_deck *deck, const char *section, const char *key, int i,
                           int64_t *v);
-a2d_err a2d_deck_list_real(const a2d_deck *deck, const char *section, const char *key, int i,
-                           double *v);
 /* Element i copied into buf (size bytes). */
 a2d_err a2d_deck_list_string(const a2d_deck *deck, const char *section, const char *key, int i,
                              char *buf, size_t size);
@@ -138,9 +133,6 @@ a2d_err a2d_deck_named(const a2d_deck *deck, const char *section, int i, const c
 
 /* Remove every named entry of a section (a study's case decks drop [study]'s). */
 void a2d_deck_clear_named(a2d_deck *deck, const char *section);
-
-/* Whether a comma-separated list (a key's `stages`, a stage's `needs`) names `name`. */
-int a2d_list_has(const char *list, const char *name);
 
 /* The schema entry of "section.key" (a named entry's template too), or NULL. */
 const a2d_key_spec *a2d_deck_key_spec(const a2d_deck *deck, const char *name);

@@ -1,19 +1,9 @@
 /*
  * main.c - the a2d executable.
  *
- *   a2d run DECK [--set section.key=value ...] [--force] [--verbose]
- *   a2d STAGE DECK [...]        one stage (see `a2d --help` for the list)
- *   a2d check DECK [--set ...]  validate a deck, print it with defaults filled in
- *   a2d plan DECK --nodes N --ranks-per-node R --mem-per-node GB [--from STUDY.h5]
- *                               memory per rank and node, and time, of every stage
- *   a2d status DECK             the state of every stage in the study file
- *   a2d report DECK             the evaluation summary; <study>-report/{report.md,summary.csv}
- *   a2d study expand DECK [--out FOLDER] [--force]   one deck per [study] case, and a manifest
- *   a2d study collect FOLDER    every case's summary in FOLDER/collected.csv and a table
- *   a2d get DECK SECTION.KEY    one effective deck value (for job scripts)
- *   a2d stages                  the stage names in pipeline order, one per line
- *   a2d deck-reference          the key reference of docs/deck.md (Markdown)
- *   a2d --help | --version
+ * Every command, its line of `a2d --help` and its handler are one row of the
+ * table `commands` below; the usage text is printed from it.  Most commands
+ * take a DECK, which every rank loads and checks before the handler runs.
  *
  * Exit status: 0 success, then the error classes of a2d/error.h
  * (1 internal, 2 deck or usage, 3 data, 4 I/O, 5 study-file state, 6 memory).
@@ -39,6 +29,7 @@
 #include "a2d/store.h"
 #include "a2d/study.h"
 #include "a2d/summary.h"
+#include "a2d/text.h"
 #include "a2d/tuning.h"
 #include "a2d/verdict.h"
 #include "a2d/version.h"
@@ -60,42 +51,8 @@ typedef struct cli_args {
 
 /* ================================================================ usage */
 
-static void print_usage(FILE *out) {
-  fprintf(out,
-          "a2d %s - machine unlearning by datamodel matching, on MPI\n\n"
-          "usage:\n"
-          "  a2d run DECK [options]     run every stage in order, skipping completed ones\n"
-          "  a2d STAGE DECK [options]   run one stage\n"
-          "  a2d check DECK [options]   validate DECK and print the effective deck\n"
-          "  a2d plan DECK --nodes N --ranks-per-node R --mem-per-node GB [--from STUDY.h5]\n"
-          "                             memory per rank and per node and the time of every\n"
-          "                             stage on that machine; refuses a plan that does not fit\n"
-          "  a2d status DECK [options]  show the state of each stage in the study file\n"
-          "  a2d report DECK [options]  print the evaluation's summary; write report.md and\n"
-          "                             summary.csv into <study file>-report/ beside it\n"
-          "  a2d study expand DECK      write one deck per case of DECK's [study] section,\n"
-          "                             and a manifest, into --out FOLDER (default: beside\n"
-          "                             the study file, <study file>-study)\n"
-          "  a2d study collect FOLDER   gather every case's summary into FOLDER/collected.csv\n"
-          "  a2d get DECK SECTION.KEY   print one effective deck value\n"
-          "  a2d stages                 print the stage names in pipeline order\n"
-          "  a2d deck-reference         print the deck key reference (Markdown)\n"
-          "  a2d --help | --version\n\n"
-          "stages, in pipeline order:\n",
-          A2D_VERSION);
-  for (const a2d_stage *s = a2d_stages; s->name; s++)
-    fprintf(out, "  %-12s %s\n", s->name, s->summary);
-  fprintf(out,
-          "\noptions:\n"
-          "  --set section.key=value   override a deck value (repeatable; checked like the deck)\n"
-          "  --force                   recompute even completed stages; later stages become "
-          "stale\n"
-          "                            (study expand: replace another expansion in FOLDER)\n"
-          "  --out FOLDER              study expand: where the case decks go\n"
-          "  --verbose, -v             more output, and error traces\n\n"
-          "Launch with MPI for parallel stages: mpirun -np 4 a2d run study.ini\n"
-          "Deck keys: docs/deck.md.  Study file layout: docs/study-file.md.\n");
-}
+/* The usage text: the command table's rows, the stages, the options. */
+static void print_usage(FILE *out);
 
 /* Parse argv into args; usage errors are A2D_ERR_DECK. */
 static a2d_err parse_args(int argc, char **argv, cli_args *args) {
@@ -177,8 +134,9 @@ cleanup:
 /* ============================================================ the commands */
 
 /* `a2d check`: print the effective deck on rank 0. */
-static a2d_err command_check(a2d_context *ctx) {
+static a2d_err command_check(a2d_context *ctx, const cli_args *args) {
   char *text = NULL;
+  (void)args;
   A2D_CHECK(a2d_deck_format(ctx->deck, 1, &text));
   if (ctx->rank == 0) {
     fputs(text, stdout);
@@ -207,9 +165,10 @@ cleanup:
 }
 
 /* `a2d status`: one line per stage (without creating a missing study file). */
-static a2d_err command_status(a2d_context *ctx) {
+static a2d_err command_status(a2d_context *ctx, const cli_args *args) {
   char state[32];
   const char *path;
+  (void)args;
   A2D_CHECK(a2d_deck_string(ctx->deck, "output", "path", &path));
   int exists = ctx->rank == 0 ? access(path, F_OK) == 0 : 0;
   A2D_CHECK_MPI(MPI_Bcast(&exists, 1, MPI_INT, 0, ctx->comm));
@@ -356,7 +315,7 @@ static a2d_err write_report_files(const a2d_context *ctx, const char *path, cons
  * folder <study file without .h5>-report beside the study file, so studies
  * sharing a folder do not overwrite each other's reports.
  */
-static a2d_err command_report(a2d_context *ctx) {
+static a2d_err command_report(a2d_context *ctx, const cli_args *args) {
   a2d_summary_table table = {0};
   a2d_verdict verdict = {0};
   a2d_tuning tuning = {0};
@@ -364,6 +323,7 @@ static a2d_err command_report(a2d_context *ctx) {
   char dir[4096], state[32], *klom = NULL;
   const char *path;
   a2d_err err = A2D_OK;
+  (void)args;
   A2D_CHECK(a2d_deck_string(ctx->deck, "output", "path", &path));
   A2D_CHECK(a2d_store_open_read(ctx->comm, path, &ctx->store));
   A2D_CHECK(a2d_stage_state(ctx, a2d_stage_find("evaluate"), state, sizeof state));
@@ -435,7 +395,7 @@ static a2d_err positive_option(const char *name, const char *text, int whole, do
 
 /* `a2d plan DECK --nodes N --ranks-per-node R --mem-per-node GB [--from STUDY.h5]` (rank 0). */
 static a2d_err command_plan(a2d_context *ctx, const cli_args *args) {
-  double nodes, rpn, mem;
+  double nodes = 0, rpn = 0, mem = 0;
   a2d_plan_rates rates;
   int fits = 1;
   A2D_CHECK(positive_option("--nodes", args->nodes, 1, &nodes));
@@ -453,48 +413,181 @@ static a2d_err command_plan(a2d_context *ctx, const cli_args *args) {
   return A2D_OK;
 }
 
-/* Dispatch a parsed command line. */
+/* `a2d run`: every stage in order. */
+static a2d_err command_run_all(a2d_context *ctx, const cli_args *args) {
+  (void)args;
+  return command_run(ctx, NULL);
+}
+
+/* `a2d STAGE`: the one stage the command names. */
+static a2d_err command_stage(a2d_context *ctx, const cli_args *args) {
+  return command_run(ctx, a2d_stage_find(args->command));
+}
+
+/* `a2d get DECK SECTION.KEY`: one effective deck value, on rank 0. */
+static a2d_err command_get(a2d_context *ctx, const cli_args *args) {
+  char value[8192];
+  A2D_CHECK(a2d_deck_get(ctx->deck, args->pos[0], value, sizeof value));
+  if (ctx->rank == 0) printf("%s\n", value);
+  return A2D_OK;
+}
+
+/* `a2d stages`: the stage names in pipeline order, on rank 0. */
+static a2d_err command_stages(a2d_context *ctx, const cli_args *args) {
+  (void)args;
+  for (const a2d_stage *s = a2d_stages; s->name && ctx->rank == 0; s++) printf("%s\n", s->name);
+  return A2D_OK;
+}
+
+/* `a2d deck-reference`: the key reference of docs/deck.md, on rank 0. */
+static a2d_err command_deck_reference(a2d_context *ctx, const cli_args *args) {
+  (void)args;
+  if (ctx->rank == 0) a2d_deck_write_reference(stdout);
+  return A2D_OK;
+}
+
+/* `a2d --help`: the usage text, on rank 0. */
+static a2d_err command_help(a2d_context *ctx, const cli_args *args) {
+  (void)args;
+  if (ctx->rank == 0) print_usage(stdout);
+  return A2D_OK;
+}
+
+/* `a2d --version`: the version and commit, on rank 0. */
+static a2d_err command_version(a2d_context *ctx, const cli_args *args) {
+  (void)args;
+  if (ctx->rank == 0) printf("a2d %s (commit %s)\n", A2D_VERSION, A2D_GIT_COMMIT);
+  return A2D_OK;
+}
+
+/* ======================================================= the command table */
+
+enum {
+  CMD_DECK = 1,  /* loads DECK (every rank, agreed) before the handler runs */
+  CMD_KEY = 2,   /* with CMD_DECK: takes one argument after DECK; else none */
+  CMD_STAGES = 4 /* with CMD_DECK: the stages check the deck (only the named stage's, for STAGE) */
+};
+
+/* One command: the name it is called by, its row of the usage text, its handler. */
+typedef struct cli_command {
+  const char *name;  /* NULL: the row of the stages, called by a stage's name */
+  const char *usage; /* after "a2d " in the usage text; NULL: an alias, not shown */
+  const char *help;  /* beside it; '\n' breaks lines, which align under the first */
+  int flags;         /* CMD_* */
+  a2d_err (*run)(a2d_context *ctx, const cli_args *args);
+} cli_command;
+
+/*
+ * Every command, in the order of the usage text.  A command with several
+ * usage rows (study) has a row for each; the first is the one dispatched.
+ */
+static const cli_command commands[] = {
+    {"run", "run DECK [options]", "run every stage in order, skipping completed ones",
+     CMD_DECK | CMD_STAGES, command_run_all},
+    {NULL, "STAGE DECK [options]", "run one stage", CMD_DECK | CMD_STAGES, command_stage},
+    {"check", "check DECK [options]", "validate DECK and print the effective deck",
+     CMD_DECK | CMD_STAGES, command_check},
+    {"plan", "plan DECK --nodes N --ranks-per-node R --mem-per-node GB [--from STUDY.h5]",
+     "memory per rank and per node and the time of every\n"
+     "stage on that machine; refuses a plan that does not fit",
+     CMD_DECK | CMD_STAGES, command_plan},
+    {"status", "status DECK [options]", "show the state of each stage in the study file", CMD_DECK,
+     command_status},
+    {"report", "report DECK [options]",
+     "print the evaluation's summary; write report.md and\n"
+     "summary.csv into <study file>-report/ beside it",
+     CMD_DECK, command_report},
+    {"study", "study expand DECK",
+     "write one deck per case of DECK's [study] section,\n"
+     "and a manifest, into --out FOLDER (default: beside\n"
+     "the study file, <study file>-study)",
+     0, command_study},
+    {"study", "study collect FOLDER", "gather every case's summary into FOLDER/collected.csv", 0,
+     command_study},
+    {"get", "get DECK SECTION.KEY", "print one effective deck value", CMD_DECK | CMD_KEY,
+     command_get},
+    {"stages", "stages", "print the stage names in pipeline order", 0, command_stages},
+    {"deck-reference", "deck-reference", "print the deck key reference (Markdown)", 0,
+     command_deck_reference},
+    {"--help", "--help | --version", NULL, 0, command_help},
+    {"--version", NULL, NULL, 0, command_version},
+    {"-h", NULL, NULL, 0, command_help},
+    {"help", NULL, NULL, 0, command_help},
+};
+
+#define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
+
+/* Width of the usage column; a longer usage puts its help on the next lines. */
+#define USAGE_WIDTH 22
+
+/* One row of the usage text: "  a2d USAGE" and its help lines in a column beside it. */
+static void print_command(FILE *out, const cli_command *c) {
+  const int indent = 2 + 4 + USAGE_WIDTH + 1; /* "  a2d " + the column + a space */
+  if (!c->help) {
+    fprintf(out, "  a2d %s\n", c->usage);
+    return;
+  }
+  if ((int)strlen(c->usage) > USAGE_WIDTH)
+    fprintf(out, "  a2d %s\n%*s", c->usage, indent, "");
+  else
+    fprintf(out, "  a2d %-*s ", USAGE_WIDTH, c->usage);
+  for (const char *h = c->help, *nl; h; h = nl ? nl + 1 : NULL) {
+    nl = strchr(h, '\n');
+    if (nl)
+      fprintf(out, "%.*s\n%*s", (int)(nl - h), h, indent, "");
+    else
+      fprintf(out, "%s\n", h);
+  }
+}
+
+/* The usage text: a row per command of the table, then the stages and the options. */
+static void print_usage(FILE *out) {
+  fprintf(out,
+          "a2d %s - machine unlearning by datamodel matching, on MPI\n\n"
+          "usage:\n",
+          A2D_VERSION);
+  for (int i = 0; i < NCOMMANDS; i++)
+    if (commands[i].usage) print_command(out, &commands[i]);
+  fprintf(out, "\nstages, in pipeline order:\n");
+  for (const a2d_stage *s = a2d_stages; s->name; s++)
+    fprintf(out, "  %-12s %s\n", s->name, s->summary);
+  fprintf(out,
+          "\noptions:\n"
+          "  --set section.key=value   override a deck value (repeatable; checked like the deck)\n"
+          "  --force                   recompute even completed stages; later stages become "
+          "stale\n"
+          "                            (study expand: replace another expansion in FOLDER)\n"
+          "  --out FOLDER              study expand: where the case decks go\n"
+          "  --verbose, -v             more output, and error traces\n\n"
+          "Launch with MPI for parallel stages: mpirun -np 4 a2d run study.ini\n"
+          "Deck keys: docs/deck.md.  Study file layout: docs/study-file.md.\n");
+}
+
+/* The table row of command `name` (`stage`: the stage it names, or NULL), or NULL. */
+static const cli_command *find_command(const char *name, const a2d_stage *stage) {
+  for (int i = 0; i < NCOMMANDS; i++)
+    if (commands[i].name ? !strcmp(commands[i].name, name) : stage != NULL) return &commands[i];
+  return NULL;
+}
+
+/*
+ * Dispatch a parsed command line: find the command, check its arguments, load
+ * and check the deck if it takes one, and run its handler.
+ */
 static a2d_err dispatch(a2d_context *ctx, const cli_args *args) {
   const char *cmd = args->command;
-  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-    if (ctx->rank == 0) print_usage(stdout);
-    return A2D_OK;
-  }
-  if (!strcmp(cmd, "--version")) {
-    if (ctx->rank == 0) printf("a2d %s (commit %s)\n", A2D_VERSION, A2D_GIT_COMMIT);
-    return A2D_OK;
-  }
-  if (!strcmp(cmd, "deck-reference")) {
-    if (ctx->rank == 0) a2d_deck_write_reference(stdout);
-    return A2D_OK;
-  }
-  if (!strcmp(cmd, "stages")) {
-    for (const a2d_stage *s = a2d_stages; s->name && ctx->rank == 0; s++) printf("%s\n", s->name);
-    return A2D_OK;
-  }
-  if (!strcmp(cmd, "study")) return command_study(ctx, args);
   const a2d_stage *stage = a2d_stage_find(cmd);
-  if (!stage && strcmp(cmd, "run") && strcmp(cmd, "check") && strcmp(cmd, "status") &&
-      strcmp(cmd, "report") && strcmp(cmd, "get") && strcmp(cmd, "plan"))
-    return A2D_ERROR(A2D_ERR_DECK, "unknown command \"%s\" (see a2d --help)", cmd);
-  if (args->npos > (strcmp(cmd, "get") ? 0 : 1) || (!strcmp(cmd, "get") && args->npos != 1))
-    return A2D_ERROR(
-        A2D_ERR_DECK, "%s (see a2d --help)",
-        args->npos ? "unexpected argument after the deck" : "a2d get DECK SECTION.KEY");
-  A2D_CHECK(load_deck(ctx->comm, args, &ctx->deck));
-  if (!strcmp(cmd, "get")) {
-    char value[8192];
-    A2D_CHECK(a2d_deck_get(ctx->deck, args->pos[0], value, sizeof value));
-    if (ctx->rank == 0) printf("%s\n", value);
-    return A2D_OK;
+  const cli_command *c = find_command(cmd, stage);
+  if (!c) return A2D_ERROR(A2D_ERR_DECK, "unknown command \"%s\" (see a2d --help)", cmd);
+  if (c->flags & CMD_DECK) {
+    if (args->npos != ((c->flags & CMD_KEY) ? 1 : 0))
+      return A2D_ERROR(
+          A2D_ERR_DECK, "%s (see a2d --help)",
+          args->npos ? "unexpected argument after the deck" : "a2d get DECK SECTION.KEY");
+    A2D_CHECK(load_deck(ctx->comm, args, &ctx->deck));
+    if (c->flags & CMD_STAGES) A2D_CHECK(a2d_stages_check(ctx->comm, ctx->deck, stage));
   }
-  if (strcmp(cmd, "status") && strcmp(cmd, "report"))
-    A2D_CHECK(a2d_stages_check(ctx->comm, ctx->deck, stage));
-  if (!strcmp(cmd, "plan")) return command_plan(ctx, args);
-  if (!strcmp(cmd, "check")) return command_check(ctx);
-  if (!strcmp(cmd, "status")) return command_status(ctx);
-  if (!strcmp(cmd, "report")) return command_report(ctx);
-  return command_run(ctx, stage);
+  return c->run(ctx, args);
 }
 
 int main(int argc, char **argv) {

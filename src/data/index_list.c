@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "a2d/deck.h"
+#include "a2d/text.h"
 
 /* Whether c is blank space within a line. */
 static int is_blank(char c) {

@@ -204,6 +204,17 @@ static const a2d_key_spec unlearn_keys[] = {
       KEY("weight_decay", A2D_KEY_REAL, "0", "[0, inf)", NULL, stage,                            \
           "L2 weight decay added to the gradient (both optimizers, as torch does).")
 
+/*
+ * The keys of the methods that fine-tune towards target outputs (om, dmm);
+ * `auto_is` says what match = auto matches for the method.
+ */
+#define MATCH_KEYS(auto_is)                                                                      \
+  KEY("retain_multiple", A2D_KEY_REAL, "3", "[0, inf)", NULL, "tune,unlearn",                    \
+      "Each epoch matches the forget set plus a fresh random sample of retain points this many " \
+      "times its size."),                                                                        \
+      KEY("match", A2D_KEY_ENUM, "auto", NULL, "auto|logits|margin", "tune,unlearn",             \
+          "What is matched with squared error: logits, margin, or auto (" auto_is ").")
+
 static const a2d_key_spec unlearn_ga_keys[] = {
     FINETUNE_KEYS("tune,unlearn", "sgd", "0.01", "1", "2", "64"), END};
 static const a2d_key_spec unlearn_gd_keys[] = {
@@ -227,13 +238,7 @@ static const a2d_key_spec unlearn_scrub_keys[] = {
     END};
 static const a2d_key_spec unlearn_om_keys[] = {
     FINETUNE_KEYS("tune,unlearn", "adam", "0.001", "0.95", "10", "64"),
-    KEY("retain_multiple", A2D_KEY_REAL, "3", "[0, inf)", NULL, "tune,unlearn",
-        "Each epoch matches the forget set plus a fresh random sample of retain points this many "
-        "times its size."),
-    KEY("match", A2D_KEY_ENUM, "auto", NULL, "auto|logits|margin", "tune,unlearn",
-        "What is matched with squared error: logits, margin, or auto (logits when the targets "
-        "have them)."),
-    END};
+    MATCH_KEYS("logits when the targets have them"), END};
 static const a2d_key_spec unlearn_dm_direct_keys[] = {
     KEY("form", A2D_KEY_ENUM, "anchored", NULL, "anchored|direct", "tune,unlearn",
         "Datamodel prediction: anchored (the base model's outputs minus the forget points' "
@@ -241,17 +246,11 @@ static const a2d_key_spec unlearn_dm_direct_keys[] = {
     GROUP_KEYS, END};
 static const a2d_key_spec unlearn_dmm_keys[] = {
     FINETUNE_KEYS("tune,unlearn", "adam", "0.001", "0.95", "10", "64"),
-    KEY("retain_multiple", A2D_KEY_REAL, "3", "[0, inf)", NULL, "tune,unlearn",
-        "Each epoch matches the forget set plus a fresh random sample of retain points this many "
-        "times its size."),
-    KEY("match", A2D_KEY_ENUM, "auto", NULL, "auto|logits|margin", "tune,unlearn",
-        "What is matched with squared error: logits, margin, or auto (logits with per-class "
-        "datamodels, margin with margin datamodels)."),
+    MATCH_KEYS("logits with per-class datamodels, margin with margin datamodels"),
     KEY("form", A2D_KEY_ENUM, "anchored", NULL, "anchored|direct", "tune,unlearn",
         "Datamodel targets: anchored (base outputs minus the forget points' attributions) or "
         "direct (theta . 1[retain] + intercept)."),
-    GROUP_KEYS,
-    END};
+    GROUP_KEYS, END};
 static const a2d_key_spec unlearn_newton_keys[] = {
     KEY("gradient", A2D_KEY_ENUM, "difference", NULL, "difference|retain", "tune,unlearn",
         "The step's gradient: difference (grad L_R - grad L_S at the trained model: what removing "

@@ -9,6 +9,7 @@
 #include "a2d/parallel.h"
 #include "a2d/provenance.h"
 #include "a2d/stage.h"
+#include "a2d/text.h"
 #include "a2d/version.h"
 
 /*

@@ -22,6 +22,7 @@
 #include "a2d/kmeans.h"
 #include "a2d/parallel.h"
 #include "a2d/rng.h"
+#include "a2d/text.h"
 #include "stage_util.h"
 
 typedef enum set_kind { SET_RANDOM, SET_CLASS, SET_CLUSTER, SET_FILE } set_kind;

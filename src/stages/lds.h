@@ -19,8 +19,4 @@
 
 a2d_err a2d_lds_run(a2d_context *ctx, int64_t subsets, int64_t seeds, int64_t seed);
 
-/* Spearman rank correlation of a and b (n values; ties get average ranks); 0 if either is constant.
- */
-double a2d_spearman(const double *a, const double *b, int64_t n, double *scratch);
-
 #endif

@@ -10,6 +10,7 @@
 #include "a2d/store.h"
 #include "a2d/study.h"
 #include "a2d/summary.h"
+#include "a2d/text.h"
 
 #define MANIFEST_MAX_FIELDS 64
 

@@ -10,6 +10,7 @@
 
 #include "a2d/stage.h"
 #include "a2d/study.h"
+#include "a2d/text.h"
 
 #define STUDY_MAX_CASES 100000
 

@@ -5,11 +5,15 @@
  * requires an a2d call to succeed; CHECK_FAILS(call, code, substring) requires
  * it to fail with that class and a message containing `substring`.  A test's
  * main ends with `return check_summary("name");`, which prints
- * "name: N passed, M failed" and returns non-zero on any failure.
+ * "name: N passed, M failed" and returns non-zero on any failure.  A test
+ * that runs under MPI ends with `return check_finalize("name");` instead
+ * (after PetscFinalize, if it uses PETSc): every rank prints its summary and
+ * every rank fails when any rank failed.
  */
 #ifndef A2D_TEST_CHECK_H
 #define A2D_TEST_CHECK_H
 
+#include <mpi.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,9 +58,25 @@ static int check_passed_, check_failed_;
     a2d_error_clear();                                                                       \
   } while (0)
 
+/* Print "name: N passed, M failed"; 1 if any check failed, else 0. */
 static inline int check_summary(const char *name) {
   printf("%s: %d passed, %d failed\n", name, check_passed_, check_failed_);
   return check_failed_ ? 1 : 0;
+}
+
+/*
+ * End an MPI test: print "name[rank r]: N passed, M failed", agree over
+ * MPI_COMM_WORLD whether any rank failed, MPI_Finalize; 1 if any failed.
+ */
+static inline int check_finalize(const char *name) {
+  int rank = 0, rc, any = 0;
+  char label[128];
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  snprintf(label, sizeof label, "%s[rank %d]", name, rank);
+  rc = check_summary(label);
+  MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  MPI_Finalize();
+  return any;
 }
 
 #endif

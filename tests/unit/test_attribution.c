@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../src/stages/lds.h"
 #include "a2d/attribution.h"
 #include "a2d/parallel.h"
+#include "a2d/stats.h"
 #include "check.h"
 #include "datamodel_file.h"
 
@@ -36,9 +36,9 @@ static void write_datamodel(a2d_store *st, int rank) {
   write_datamodel_file(st, rank, dense, intercept, ROWS, N, C, TRAIN, VAL);
 }
 
-static void test_predictions(a2d_context *ctx) {
+static void test_predictions(a2d_store *store, MPI_Comm comm) {
   a2d_attribution A;
-  CHECK_OK(a2d_attribution_load(ctx->store, ctx->comm, &A));
+  CHECK_OK(a2d_attribution_load(store, comm, &A));
   if (!A.theta) return;
   CHECK(A.rows == ROWS && A.n == N && A.per_target == C);
   const int64_t local = A.row1 - A.row0;
@@ -118,25 +118,22 @@ static void test_spearman(void) {
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   PetscInitializeNoArguments();
-  a2d_context ctx = {.comm = MPI_COMM_WORLD};
-  MPI_Comm_rank(ctx.comm, &ctx.rank);
-  MPI_Comm_size(ctx.comm, &ctx.size);
+  MPI_Comm comm = MPI_COMM_WORLD;
+  a2d_store *store = NULL;
+  int rank, size;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
   char path[64];
-  snprintf(path, sizeof path, "attribution_np%d.h5", ctx.size);
-  if (ctx.rank == 0) unlink(path);
-  MPI_Barrier(ctx.comm);
-  CHECK_OK(a2d_store_open(ctx.comm, path, &ctx.store));
-  if (ctx.store) {
-    write_datamodel(ctx.store, ctx.rank);
-    test_predictions(&ctx);
-    CHECK_OK(a2d_store_close(&ctx.store));
+  snprintf(path, sizeof path, "attribution_np%d.h5", size);
+  if (rank == 0) unlink(path);
+  MPI_Barrier(comm);
+  CHECK_OK(a2d_store_open(comm, path, &store));
+  if (store) {
+    write_datamodel(store, rank);
+    test_predictions(store, comm);
+    CHECK_OK(a2d_store_close(&store));
   }
   test_spearman();
-  char name[40];
-  snprintf(name, sizeof name, "test_attribution[rank %d]", ctx.rank);
-  int rc = check_summary(name), any = 0;
-  MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, ctx.comm);
   PetscFinalize();
-  MPI_Finalize();
-  return any;
+  return check_finalize("test_attribution");
 }

@@ -275,10 +275,5 @@ int main(int argc, char **argv) {
   snprintf(path, sizeof path, "%s/nul.txt", g_dir);
   remove(path);
   remove(g_dir);
-  char name[32];
-  snprintf(name, sizeof name, "test_forget[rank %d]", rank);
-  int rc = check_summary(name), any = 0;
-  MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  MPI_Finalize();
-  return any;
+  return check_finalize("test_forget");
 }

@@ -121,7 +121,5 @@ int main(int argc, char **argv) {
   MPI_Allreduce(MPI_IN_PLACE, &same, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD);
   CHECK(same);
   free(buf);
-  int failed = check_summary("test_group");
-  MPI_Finalize();
-  return failed;
+  return check_finalize("test_group");
 }

@@ -248,17 +248,10 @@ static void test_planted(void) {
 
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
-  int rank;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   test_path_against_reference(1, 40, 25);  /* more points than models, like datamodels */
   test_path_against_reference(2, 120, 30); /* more models than points */
   test_path_against_reference(3, 60, 60);
   test_design_ranks();
   test_planted();
-  char name[32];
-  snprintf(name, sizeof name, "test_lasso[rank %d]", rank);
-  int rc = check_summary(name), any = 0;
-  MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  MPI_Finalize();
-  return any;
+  return check_finalize("test_lasso");
 }

@@ -316,8 +316,6 @@ int main(int argc, char **argv) {
     test_examples(&m, deck, w_r);
   }
   a2d_deck_free(&deck);
-  int rc = check_summary("test_newton");
   PetscFinalize();
-  MPI_Finalize();
-  return rc;
+  return check_finalize("test_newton");
 }

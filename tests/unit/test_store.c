@@ -151,10 +151,5 @@ int main(int argc, char **argv) {
   test_refusals(dir);
   a2d_log_init(rank, 0);
   test_mpi_failure();
-  char name[32];
-  snprintf(name, sizeof name, "test_store[rank %d]", rank);
-  int rc = check_summary(name), any = 0;
-  MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  MPI_Finalize();
-  return any;
+  return check_finalize("test_store");
 }

@@ -408,8 +408,6 @@ int main(int argc, char **argv) {
   free(base_margins);
   a2d_dataset_free(&ds);
   a2d_deck_free(&deck);
-  int rc = check_summary("test_unlearn");
   PetscFinalize();
-  MPI_Finalize();
-  return rc;
+  return check_finalize("test_unlearn");
 }
