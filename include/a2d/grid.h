@@ -81,6 +81,22 @@ a2d_err a2d_pdgemm_at(char trans_a, char trans_b, int64_t m, int64_t n, int64_t 
                       const a2d_dmatrix *A, int64_t ia, int64_t ja, const a2d_dmatrix *B,
                       int64_t ib, int64_t jb, double beta, a2d_dmatrix *C, int64_t ic, int64_t jc);
 
+/* Collective on the grid: C = A^T (PDTRAN); C is A->cols x A->rows. */
+a2d_err a2d_pdtran(const a2d_dmatrix *A, a2d_dmatrix *C);
+
+/*
+ * Collective on the grid: the Cholesky factor A = L L^T, in place in A's
+ * lower triangle (PDPOTRF; A square, in square blocks).  A matrix that is
+ * not positive definite is A2D_ERR_DATA.
+ */
+a2d_err a2d_pdpotrf(a2d_dmatrix *A);
+
+/*
+ * Collective on the grid: B = A^-1 B, with L the factor a2d_pdpotrf left
+ * (PDPOTRS); B has A's rows, in A's row blocks.
+ */
+a2d_err a2d_pdpotrs(const a2d_dmatrix *L, a2d_dmatrix *B);
+
 /*
  * Collective on every rank of both grids (g spans them all): copy A into B,
  * which has the same global shape in another layout, with PDGEMR2D.

@@ -100,6 +100,17 @@ void a2d_model_forward(const a2d_model *m, const float *params, const float *x, 
 void a2d_model_backward(const a2d_model *m, const float *params, a2d_workspace *ws, int64_t b,
                         float *grad);
 
+/*
+ * Per-example gradients: row i of G (b x nparams, laid out as the
+ * parameters) is the gradient with respect to the parameters of an output of
+ * example i alone, whose gradient with respect to that example's logits is
+ * row i of ws->dlogits (not divided by b), after a2d_model_forward on the
+ * same batch.  Row i of G is dW_l = h_i delta_i^T and db_l = delta_i for each
+ * layer: what a2d_model_backward sums over the batch.
+ */
+void a2d_model_example_gradients(const a2d_model *m, const float *params, a2d_workspace *ws,
+                                 int64_t b, float *G);
+
 /* ---- losses and outputs ---- */
 
 /*
@@ -112,6 +123,13 @@ double a2d_loss_cross_entropy(const float *logits, const int32_t *y, int64_t b, 
 
 /* Margin of one logit row: z_y - log(sum over c != y of exp z_c), computed stably. */
 float a2d_margin(const float *logits, int32_t y, int64_t classes);
+
+/*
+ * Gradient of each of b rows' margins with respect to its logits into g
+ * (b x classes): 1 at the label, -softmax over the other classes elsewhere.
+ */
+void a2d_margin_gradient(const float *logits, const int32_t *y, int64_t b, int64_t classes,
+                         float *g);
 
 /* Index of the largest logit. */
 int32_t a2d_argmax(const float *logits, int64_t classes);

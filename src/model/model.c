@@ -143,6 +143,47 @@ void a2d_model_backward(const a2d_model *m, const float *params, a2d_workspace *
   }
 }
 
+void a2d_model_example_gradients(const a2d_model *m, const float *params, a2d_workspace *ws,
+                                 int64_t b, float *G) {
+  const int64_t P = m->nparams;
+  const float *delta = ws->dlogits;
+  for (int l = m->nlayers - 1; l >= 0; l--) {
+    const int64_t in = m->width[l], out = m->width[l + 1];
+    const float *h = l == 0 ? ws->input : ws->act[l];
+    for (int64_t i = 0; i < b; i++) {
+      float *gw = G + i * P + m->w_offset[l], *gb = G + i * P + m->b_offset[l];
+      const float *hi = h + i * in, *di = delta + i * out;
+      for (int64_t j = 0; j < in; j++)
+        for (int64_t c = 0; c < out; c++) gw[j * out + c] = hi[j] * di[c];
+      memcpy(gb, di, (size_t)out * sizeof(float));
+    }
+    if (l == 0) break;
+    /* delta_prev = (delta W^T) masked by the ReLU of layer l's input, as in backward. */
+    float *prev = ws->delta[l % 2];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b, (int)in, (int)out, 1.0f, delta,
+                (int)out, params + m->w_offset[l], (int)out, 0.0f, prev, (int)in);
+    for (int64_t i = 0; i < b * in; i++)
+      if (!(h[i] > 0.0f)) prev[i] = 0.0f;
+    delta = prev;
+  }
+}
+
+void a2d_margin_gradient(const float *logits, const int32_t *y, int64_t b, int64_t classes,
+                         float *g) {
+  for (int64_t i = 0; i < b; i++) {
+    const float *z = logits + i * classes;
+    float *gi = g + i * classes;
+    float zmax = -INFINITY;
+    for (int64_t c = 0; c < classes; c++)
+      if (c != y[i] && z[c] > zmax) zmax = z[c];
+    double sum = 0.0;
+    for (int64_t c = 0; c < classes; c++)
+      if (c != y[i]) sum += exp((double)(z[c] - zmax));
+    for (int64_t c = 0; c < classes; c++)
+      gi[c] = c == y[i] ? 1.0f : (float)(-exp((double)(z[c] - zmax)) / sum);
+  }
+}
+
 double a2d_loss_cross_entropy(const float *logits, const int32_t *y, int64_t b, int64_t classes,
                               float *dlogits) {
   double loss = 0.0;

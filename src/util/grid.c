@@ -24,6 +24,14 @@ void pdgemm_(const char *transa, const char *transb, const int *m, const int *n,
              const double *alpha, const double *a, const int *ia, const int *ja, const int *desca,
              const double *b, const int *ib, const int *jb, const int *descb, const double *beta,
              double *c, const int *ic, const int *jc, const int *descc);
+void pdtran_(const int *m, const int *n, const double *alpha, const double *a, const int *ia,
+             const int *ja, const int *desca, const double *beta, double *c, const int *ic,
+             const int *jc, const int *descc);
+void pdpotrf_(const char *uplo, const int *n, double *a, const int *ia, const int *ja,
+              const int *desca, int *info);
+void pdpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *ia,
+              const int *ja, const int *desca, double *b, const int *ib, const int *jb,
+              const int *descb, int *info);
 void pdgemr2d_(const int *m, const int *n, const double *a, const int *ia, const int *ja,
                const int *desca, double *b, const int *ib, const int *jb, const int *descb,
                const int *ictxt);
@@ -153,6 +161,59 @@ a2d_err a2d_pdgemm(char trans_a, char trans_b, double alpha, const a2d_dmatrix *
                      (long long)m, (long long)k, (long long)bk, (long long)n, (long long)C->rows,
                      (long long)C->cols);
   return a2d_pdgemm_at(trans_a, trans_b, m, n, k, alpha, A, 0, 0, B, 0, 0, beta, C, 0, 0);
+}
+
+a2d_err a2d_pdtran(const a2d_dmatrix *A, a2d_dmatrix *C) {
+  const int one = 1;
+  const double alpha = 1.0, beta = 0.0;
+  if (C->rows != A->cols || C->cols != A->rows)
+    return A2D_ERROR(A2D_ERR_INTERNAL,
+                     "PDTRAN: a %lld x %lld matrix is not the transpose of a "
+                     "%lld x %lld one",
+                     (long long)C->rows, (long long)C->cols, (long long)A->rows,
+                     (long long)A->cols);
+  if (A->desc[DESC_CTXT] != C->desc[DESC_CTXT])
+    return A2D_ERROR(A2D_ERR_INTERNAL, "PDTRAN operands are on different process grids");
+  const int m = (int)A->rows, n = (int)A->cols;
+  pdtran_(&n, &m, &alpha, A->local, &one, &one, A->desc, &beta, C->local, &one, &one, C->desc);
+  return A2D_OK;
+}
+
+/* The checks PDPOTRF and PDPOTRS make of a factored matrix, before calling them. */
+static a2d_err check_square(const a2d_dmatrix *A, const char *what) {
+  if (A->rows != A->cols || A->mb != A->nb)
+    return A2D_ERROR(A2D_ERR_INTERNAL,
+                     "%s needs a square matrix in square blocks, not %lld x %lld in %d x %d", what,
+                     (long long)A->rows, (long long)A->cols, A->mb, A->nb);
+  return A2D_OK;
+}
+
+a2d_err a2d_pdpotrf(a2d_dmatrix *A) {
+  const int one = 1, n = (int)A->rows;
+  int info = 0;
+  A2D_CHECK(check_square(A, "PDPOTRF"));
+  pdpotrf_("L", &n, A->local, &one, &one, A->desc, &info);
+  if (info > 0)
+    return A2D_ERROR(A2D_ERR_DATA,
+                     "the %d x %d matrix is not positive definite (its leading minor of order %d "
+                     "is not)",
+                     n, n, info);
+  if (info < 0) return A2D_ERROR(A2D_ERR_INTERNAL, "PDPOTRF refused its argument %d", -info);
+  return A2D_OK;
+}
+
+a2d_err a2d_pdpotrs(const a2d_dmatrix *L, a2d_dmatrix *B) {
+  const int one = 1, n = (int)L->rows, nrhs = (int)B->cols;
+  int info = 0;
+  A2D_CHECK(check_square(L, "PDPOTRS"));
+  if (B->rows != L->rows || B->mb != L->mb || L->desc[DESC_CTXT] != B->desc[DESC_CTXT])
+    return A2D_ERROR(A2D_ERR_INTERNAL,
+                     "PDPOTRS: right-hand sides of %lld rows in blocks of %d for a %lld x %lld "
+                     "factor in blocks of %d on the same grid",
+                     (long long)B->rows, B->mb, (long long)L->rows, (long long)L->cols, L->mb);
+  pdpotrs_("L", &n, &nrhs, L->local, &one, &one, L->desc, B->local, &one, &one, B->desc, &info);
+  if (info != 0) return A2D_ERROR(A2D_ERR_INTERNAL, "PDPOTRS refused its argument %d", -info);
+  return A2D_OK;
 }
 
 a2d_err a2d_pdgemr2d(const a2d_dmatrix *A, a2d_dmatrix *B, const a2d_grid *g) {
