@@ -38,8 +38,11 @@ enum {
   A2D_STREAM_TUNE_CONFIG = 22,    /* tuning configuration c of a method: a2d_rng_key(method, c) */
   A2D_STREAM_TUNE_ORACLE_INIT = 23, /* oracle j of a tuning set: a2d_rng_key(twin, j) */
   A2D_STREAM_TUNE_ORACLE_ORDER = 24,
-  A2D_STREAM_TUNE_RETAIN = 25,    /* the retain points of a tuning set's criterion */
-  A2D_STREAM_TRAK_PROJECTION = 26 /* TRAK: column j of model k's projection, index (k << 32) + j */
+  A2D_STREAM_TUNE_RETAIN = 25,     /* the retain points of a tuning set's criterion */
+  A2D_STREAM_TRAK_PROJECTION = 26, /* TRAK: column j of model k's projection, index (k << 32) + j */
+  A2D_STREAM_TRAK_CAL_SUBSET = 27, /* TRAK calibration model k: its training subset */
+  A2D_STREAM_TRAK_CAL_INIT = 28,   /* ... its initial parameters */
+  A2D_STREAM_TRAK_CAL_ORDER = 29   /* ... its order of examples */
 };
 
 typedef struct a2d_rng {

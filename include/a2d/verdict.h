@@ -27,8 +27,9 @@ typedef struct a2d_verdict {
   int64_t *rows;        /* per set: rows in its replicates */
   double setup_examples, setup_seconds, lds_examples, lds_seconds;
   int64_t lds_models;
-  char matching[512];  /* what the matching methods matched: "om: margin, dmm: margin" */
-  char diverged[2048]; /* methods with diverged models: "om on cluster_3: 1 of 50 models" */
+  char attribution[16]; /* behind dmm and dm_direct: "datamodels" or "trak" */
+  char matching[512];   /* what the matching methods matched: "om: margin, dmm: margin" */
+  char diverged[2048];  /* methods with diverged models: "om on cluster_3: 1 of 50 models" */
 } a2d_verdict;
 
 /*

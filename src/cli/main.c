@@ -278,7 +278,8 @@ static a2d_err write_report_files(const a2d_context *ctx, const char *path, cons
             "resamples of models and points). noise_floor: %s acc: accuracy, mean over models. "
             "cost: examples through forward and backward passes per request, in retrains; prep "
             "cost: what the method needed first for each request (om's teacher retrain); setup "
-            "cost: what it needed once for every request (the ensemble behind the datamodels); "
+            "cost: what it needed once for every request (the attribution behind dmm and "
+            "dm_direct); "
             "break-even: requests after which it undercuts retraining. Every column, with "
             "medians, means and spreads: summary.csv.\n\n",
             (long long)verdict->oracles, klom ? klom : "a2d", (long long)verdict->bootstrap,

@@ -102,8 +102,9 @@ static const a2d_key_spec train_keys[] = {
 static const a2d_key_spec ensemble_keys[] = {
     KEY("models", A2D_KEY_INT, "256", "[1, inf)", NULL, "ensemble",
         "Number of models M, each trained on its own random subset."),
-    KEY("alpha", A2D_KEY_REAL, "0.5", "(0, 1]", NULL, "ensemble",
-        "Subset size as a fraction of the training examples (rounded to the nearest integer)."),
+    KEY("alpha", A2D_KEY_REAL, "0.5", "(0, 1]", NULL, "ensemble,trak",
+        "Subset size as a fraction of the training examples (rounded to the nearest integer); "
+        "also the size of the LDS subsets and of TRAK's calibration subsets."),
     KEY("seed", A2D_KEY_INT, "1", "[0, inf)", NULL, "ensemble",
         "Seed of the subsets and of the models' initialisation and data order."),
     KEY("save_logits", A2D_KEY_BOOL, "false", NULL, NULL, "ensemble",
@@ -135,15 +136,36 @@ static const a2d_key_spec datamodel_keys[] = {
     KEY("topk", A2D_KEY_INT, "0", "[0, inf)", NULL, "fit",
         "Keep only the topk largest |theta| of each row (the reduced attribution model); 0 "
         "keeps all."),
-    KEY("seed", A2D_KEY_INT, "2", "[0, inf)", NULL, "fit",
+    KEY("seed", A2D_KEY_INT, "2", "[0, inf)", NULL, "fit,trak",
         "Seed of the fitting / validation split and of the LDS subsets and models."),
-    KEY("lds_subsets", A2D_KEY_INT, "20", "[0, inf)", NULL, "fit",
+    KEY("lds_subsets", A2D_KEY_INT, "20", "[0, inf)", NULL, "fit,trak",
         "Fresh random alpha-subsets on which the LDS compares predicted and observed outputs "
         "(0: no LDS)."),
-    KEY("lds_seeds", A2D_KEY_INT, "1", "[1, inf)", NULL, "fit",
+    KEY("lds_seeds", A2D_KEY_INT, "1", "[1, inf)", NULL, "fit,trak",
         "Models trained per LDS subset (different seeds), their margins averaged."),
     KEY("block", A2D_KEY_INT, "128", "[1, inf)", NULL, "fit",
         "Targets per work unit and checkpoint of the regression (their X^T y are one GEMM)."),
+    END};
+
+/* [attribution]: where dmm and dm_direct take their predictions from, and TRAK's settings. */
+static const a2d_key_spec attribution_keys[] = {
+    KEY("method", A2D_KEY_ENUM, "datamodels", NULL, "datamodels|trak",
+        "ensemble,fit,trak,tune,unlearn",
+        "The attribution behind dmm and dm_direct: datamodels (sparse regressions on the "
+        "subset-retrain ensemble: stages ensemble and fit, [ensemble], [datamodel]) or trak "
+        "(TRAK from the [train] base models' gradients: stage trak, no ensemble; margins only, "
+        "anchored targets only, no group term)."),
+    KEY("dims", A2D_KEY_INT, "1024", "[1, 65536]", NULL, "trak",
+        "TRAK: dimensions k of the random projection of each example's margin gradient."),
+    KEY("lambda", A2D_KEY_REAL, "0.01", "[0, inf)", NULL, "trak",
+        "TRAK: ridge added to the kernel Phi^T Phi, in units of its mean diagonal entry (0: none; "
+        "the kernel must then be positive definite, dims below the training points)."),
+    KEY("calibration_models", A2D_KEY_INT, "16", "[0, inf)", NULL, "trak",
+        "TRAK: models trained on fresh alpha-subsets ([ensemble] alpha) on which one scale of "
+        "the predicted margin shifts is fitted by least squares against the observed shifts "
+        "(their cost is counted; never the oracles). 0: no calibration, scale 1."),
+    KEY("seed", A2D_KEY_INT, "4", "[0, inf)", NULL, "trak",
+        "TRAK: seed of the projections and of the calibration subsets and models."),
     END};
 
 /* [forget]: the forget sets, each a named entry, and the clustering behind cluster:J:K. */
@@ -357,6 +379,9 @@ const a2d_section_spec a2d_deck_schema[] = {
     {"ensemble", "The subset-retrain ensemble of stage `ensemble`.", ensemble_keys, NULL, 0},
     {"datamodel", "Datamodels: the regression of stage `fit`, and its linear datamodeling score.",
      datamodel_keys, NULL, 0},
+    {"attribution",
+     "The attribution method behind dmm and dm_direct, and TRAK's settings (stage `trak`).",
+     attribution_keys, NULL, 0},
     {"forget", "Forget sets of stage `forget`: named entries `<name> = spec`, plus the keys below.",
      forget_keys, &forget_named, 0},
     {"unlearn", "Stage `unlearn`: the methods run for every forget set and base model.",

@@ -47,6 +47,10 @@ a2d_err a2d_verdict_read(a2d_store *store, const char *group, const a2d_summary_
   A2D_CHECK(eval_real(store, group, "lds_examples", &v->lds_examples));
   A2D_CHECK(eval_real(store, group, "lds_seconds", &v->lds_seconds));
   v->noise_floor = (int)floor;
+  char *attribution = NULL;
+  A2D_CHECK(a2d_store_get_string(store, group, "attribution", &attribution));
+  snprintf(v->attribution, sizeof v->attribution, "%s", attribution ? attribution : "datamodels");
+  free(attribution);
   char *matched = NULL;
   A2D_CHECK(a2d_store_get_string(store, group, "matching", &matched));
   snprintf(v->matching, sizeof v->matching, "%s", matched ? matched : "");
@@ -188,14 +192,23 @@ void a2d_verdict_print_cost(FILE *out, const a2d_summary_table *t, const a2d_ver
   char seconds[64] = "an unknown number of"; /* NaN: stages run by an a2d that did not time them */
   if (!isnan(v->setup_seconds)) snprintf(seconds, sizeof seconds, "%.4g", v->setup_seconds);
   fprintf(out, markdown ? "\n## Cost\n\n" : "\nCost, in retrains of each forget set:\n");
+  const int trak = !strcmp(v->attribution, "trak");
   fprintf(out,
           "%sPer request: cost (the method's own examples) and prep (om's teacher, a retrain "
-          "per request). Setup, paid once for every request: the ensemble behind the datamodels "
-          "(dmm, dm_direct), %.4g examples, and with the fit %s core-seconds. Break-even: the "
+          "per request). Setup, paid once for every request: the attribution behind dmm and "
+          "dm_direct, here %s, %.4g examples, and with %s %s core-seconds. Break-even: the "
           "requests after which setup plus per-request cost undercuts one retrain per request. "
-          "It assumes the datamodels stay valid across requests (the ensemble and the fit are "
-          "not redone after a deletion).\n",
-          markdown ? "" : "  ", v->setup_examples, seconds);
+          "It assumes the attribution stays valid across requests (%s not redone after a "
+          "deletion).%s\n",
+          markdown ? "" : "  ",
+          trak ? "TRAK's: its features at the base models (a gradient pass per example and "
+                 "block of projection columns) and its calibration models"
+               : "the ensemble behind the datamodels",
+          v->setup_examples, trak ? "the kernel, in all," : "the fit", seconds,
+          trak ? "it is" : "the ensemble and the fit are",
+          trak ? " TRAK has no forget-set group term (it needs the ensemble's residuals): dmm "
+                 "and dm_direct ran without it."
+               : "");
   if (markdown)
     fprintf(out,
             "\n| forget set | method | cost | prep | setup | break-even | time cost | "
@@ -221,7 +234,7 @@ void a2d_verdict_print_cost(FILE *out, const a2d_summary_table *t, const a2d_ver
   }
   if (v->lds_models > 0)
     fprintf(out,
-            "%s%sThe LDS models, a diagnostic of the datamodels, are in no method's cost: %lld "
+            "%s%sThe LDS models, a diagnostic of the attribution, are in no method's cost: %lld "
             "models, %.4g examples, %.4g core-seconds.\n",
             markdown ? "\n" : "\n", markdown ? "" : "  ", (long long)v->lds_models, v->lds_examples,
             v->lds_seconds);

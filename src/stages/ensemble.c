@@ -22,6 +22,12 @@ a2d_err a2d_stage_ensemble(a2d_context *ctx) {
   a2d_subset_plan p;
   double alpha;
 
+  int trak;
+  A2D_TRY(a2d_attribution_is_trak(ctx->deck, &trak));
+  if (trak) {
+    a2d_log("ensemble: nothing to do ([attribution] method = trak needs no ensemble)");
+    return A2D_OK;
+  }
   memset(&p, 0, sizeof p);
   p.group = "/ensemble";
   p.timing = "/stages/ensemble/models";

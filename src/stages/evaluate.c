@@ -409,6 +409,21 @@ static a2d_err read_setup_cost(a2d_store *store, int64_t epochs, setup_cost *c) 
         "stage fit with --force to measure it)");
   }
   c->seconds += fit;
+  /* TRAK ([attribution] method = trak): its features and kernel, and its calibration models. */
+  A2D_CHECK(a2d_store_exists(store, "/attribution/trak", &exists));
+  if (exists) {
+    int64_t features = 0;
+    double feature_seconds = 0, cal_examples, cal_seconds;
+    A2D_CHECK(a2d_store_get_int(store, "/stages/trak", "feature_examples", &features, &present));
+    A2D_CHECK(
+        a2d_store_get_real(store, "/stages/trak", "feature_seconds", &feature_seconds, &present));
+    A2D_CHECK(subset_cost(store, "/attribution/trak/calibration", "/stages/trak/calibration_models",
+                          epochs, &cal_examples, &cal_seconds, &models));
+    c->examples += (double)features + cal_examples;
+    c->seconds += feature_seconds + cal_seconds;
+    A2D_CHECK(subset_cost(store, "/attribution/trak/lds", "/stages/trak/lds_models", epochs,
+                          &c->lds_examples, &c->lds_seconds, &c->lds_models));
+  }
   return A2D_OK;
 }
 
@@ -655,6 +670,9 @@ a2d_err a2d_stage_evaluate(a2d_context *ctx) {
   A2D_TRY(a2d_store_set_int(ctx->store, "/eval", "oracles", cfg.oracles));
   A2D_TRY(a2d_store_set_int(ctx->store, "/eval", "noise_floor", cfg.floor));
   A2D_TRY(a2d_store_set_int(ctx->store, "/eval", "bootstrap", cfg.bootstrap));
+  int trak;
+  A2D_TRY(a2d_attribution_is_trak(ctx->deck, &trak));
+  A2D_TRY(a2d_store_set_string(ctx->store, "/eval", "attribution", trak ? "trak" : "datamodels"));
   A2D_TRY(a2d_store_set_real(ctx->store, "/eval", "setup_examples", cfg.setup.examples));
   A2D_TRY(a2d_store_set_real(ctx->store, "/eval", "setup_seconds", cfg.setup.seconds));
   A2D_TRY(a2d_store_set_int(ctx->store, "/eval", "lds_models", cfg.setup.lds_models));

@@ -51,6 +51,9 @@ typedef struct a2d_model_outputs {
 a2d_err a2d_stage_model_outputs(const a2d_model *m, const float *params, const a2d_dataset *train,
                                 const a2d_dataset *val, a2d_model_outputs *out);
 
+/* Whether the deck attributes with TRAK ([attribution] method = trak; stage trak). */
+a2d_err a2d_attribution_is_trak(const a2d_deck *deck, int *trak);
+
 /* Subset size for a fraction alpha of n examples: round(alpha n), at least 1. */
 int64_t a2d_subset_size(double alpha, int64_t n);
 

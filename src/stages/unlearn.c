@@ -20,14 +20,47 @@
 #include "tune.h"
 #include "unlearn_runner.h"
 
+/*
+ * What TRAK cannot give a method that uses attributions: it predicts margin
+ * shifts, so anchored margin targets only, and it has no ensemble, so no
+ * group term (left out without a word when group_term keeps its default).
+ */
+static a2d_err check_trak(const a2d_deck *deck, const char *section) {
+  int term, direct;
+  const char *match = "";
+  char name[96];
+  A2D_CHECK(a2d_deck_bool(deck, section, "group_term", &term));
+  if (!strcmp(a2d_deck_origin(deck, section, "group_term"), "default")) term = 0;
+  A2D_CHECK(a2d_deck_enum(deck, section, "form", &direct)); /* anchored|direct */
+  snprintf(name, sizeof name, "%s.match", section);
+  if (a2d_deck_key_spec(deck, name)) A2D_CHECK(a2d_deck_choice(deck, section, "match", &match));
+  const char *key = term                       ? "group_term"
+                    : direct                   ? "form"
+                    : !strcmp(match, "logits") ? "match"
+                                               : NULL;
+  const char *why =
+      term     ? "group_term = true needs the ensemble's residuals, which only datamodels have"
+      : direct ? "form = direct needs the datamodels' intercepts; TRAK predicts shifts (anchored)"
+               : "match = logits needs per-class predictions; TRAK predicts margins";
+  if (key)
+    return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s, with [attribution] method = trak",
+                     a2d_deck_origin(deck, section, key), section, why);
+  return A2D_OK;
+}
+
 a2d_err a2d_stage_unlearn_check(const a2d_deck *deck) {
   const a2d_unlearn_method *methods[16];
   char section[64];
-  int n;
+  int n, trak;
   A2D_CHECK(a2d_unlearn_deck_methods(deck, methods, &n));
-  for (int i = 0; i < n; i++)
-    if (methods[i]->check)
-      A2D_CHECK(methods[i]->check(deck, a2d_unlearn_section(methods[i], section, sizeof section)));
+  A2D_CHECK(a2d_attribution_is_trak(deck, &trak));
+  for (int i = 0; i < n; i++) {
+    a2d_unlearn_section(methods[i], section, sizeof section);
+    if (trak && (methods[i]->needs & A2D_UNLEARN_NEEDS_DATAMODEL))
+      A2D_CHECK(check_trak(deck, section));
+    else if (methods[i]->check)
+      A2D_CHECK(methods[i]->check(deck, section));
+  }
   return A2D_OK;
 }
 

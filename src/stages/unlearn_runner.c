@@ -11,6 +11,7 @@
 #include "a2d/group.h"
 #include "a2d/parallel.h"
 #include "task_runner.h"
+#include "trak_attribution.h"
 #include "unlearn_runner.h"
 
 /* One forget set. */
@@ -128,6 +129,8 @@ static a2d_err read_base_models(unlearn_state *s) {
  */
 static a2d_err job_settings(unlearn_state *s) {
   const a2d_unlearn_batch *b = s->batch;
+  int trak;
+  A2D_CHECK(a2d_attribution_is_trak(s->ctx->deck, &trak));
   A2D_CHECK(A2D_CALLOC(s->job_settings, b->njobs));
   A2D_CHECK(A2D_CALLOC(s->job_form, b->njobs));
   A2D_CHECK(A2D_CALLOC(s->job_variant, b->njobs));
@@ -143,6 +146,7 @@ static a2d_err job_settings(unlearn_state *s) {
     A2D_CHECK(a2d_deck_bool(b->jobs[j].deck, section, "group_term", &v.term));
     A2D_CHECK(a2d_deck_bool(b->jobs[j].deck, section, "group_pool", &v.pool));
     A2D_CHECK(a2d_deck_real(b->jobs[j].deck, section, "group_threshold", &v.threshold));
+    if (trak) v.term = 0; /* datamodels only: the deck check refuses it set explicitly */
     if (!v.term) v.pool = 0, v.threshold = 0;
     int found = -1;
     for (int i = 0; i < s->nvariants && found < 0; i++)
@@ -153,6 +157,42 @@ static a2d_err job_settings(unlearn_state *s) {
     s->job_variant[j] = found;
   }
   return A2D_OK;
+}
+
+/*
+ * Per variant and forget set, TRAK's predicted margin shifts for every target
+ * ([attribution] method = trak): anchored targets only, without a group term
+ * (the deck check refuses the rest), so every variant gets the same shifts.
+ */
+static a2d_err trak_predictions(unlearn_state *s) {
+  a2d_err err = A2D_OK;
+  a2d_trak_attribution T = {0};
+  uint8_t *removed = NULL;
+  double *shift = NULL;
+  const int64_t n = s->train.n, targets = s->train.n + s->val.n, S = s->nforget;
+  A2D_TRY(a2d_trak_attribution_open(s->ctx->store, n, s->val.n, 0, &T));
+  A2D_TRY(A2D_CALLOC(removed, S * n));
+  A2D_TRY(A2D_CALLOC(shift, S * targets));
+  for (int f = 0; f < S; f++)
+    for (int64_t i = 0; i < s->sets[f].nforget; i++) removed[f * n + s->sets[f].forget[i]] = 1;
+  A2D_TRY(a2d_trak_predict_shifts(&T, s->ctx->comm, removed, S, shift));
+  s->per_target = 1;
+  for (int v = 0; v < s->nvariants; v++) {
+    A2D_TRY(A2D_CALLOC(s->variants[v].predicted, S));
+    for (int f = 0; f < S; f++) {
+      a2d_dm_prediction *p = &s->variants[v].predicted[f];
+      p->rows = targets;
+      A2D_TRY(A2D_CALLOC(p->shift, targets));
+      memcpy(p->shift, shift + f * targets, sizeof(double) * (size_t)targets);
+    }
+  }
+  a2d_log("%s: TRAK predictions for %d forget sets (%lld models, %lld dimensions, scale %.4g)",
+          s->batch->label, s->nforget, (long long)T.models, (long long)T.k, T.scale);
+cleanup:
+  a2d_trak_attribution_free(&T);
+  free(removed);
+  free(shift);
+  return err;
 }
 
 /* Per variant and forget set: the datamodels' prediction for every row (a2d/dm_targets.h). */
@@ -430,7 +470,9 @@ a2d_err a2d_unlearn_run(a2d_context *ctx, const a2d_unlearn_batch *b) {
   }
   A2D_TRY(read_base_models(&s));
   A2D_TRY(job_settings(&s));
-  if (s.nvariants) A2D_TRY(datamodel_predictions(&s));
+  int trak;
+  A2D_TRY(a2d_attribution_is_trak(ctx->deck, &trak));
+  if (s.nvariants) A2D_TRY(trak ? trak_predictions(&s) : datamodel_predictions(&s));
   if (b->keep_teachers) A2D_TRY(A2D_CALLOC(s.teachers, s.nforget * s.K));
 
   /* ---- per-task scratch ---- */

@@ -169,7 +169,7 @@ check "report prints the paired differences" grep -q "^Differences in forget-set
 check "report prints the cost" grep -q "^Cost, in retrains of each forget set" out.txt
 check "report.md: differences, cost, matched quantities" sh -c 'grep -q "^## Differences" two-report/report.md &&
   grep -q "^## Cost" two-report/report.md && grep -q "^Matched quantities (\[unlearn.METHOD\] match): om: logits, dmm: margin\.$" two-report/report.md'
-check "report.md: the break-even's assumption" grep -q "It assumes the datamodels stay valid across requests" two-report/report.md
+check "report.md: the break-even's assumption" grep -q "It assumes the attribution stays valid across requests" two-report/report.md
 check "report.md says where each stage ran" grep -q "^## Where each stage ran" two-report/report.md
 for stage in prepare forget train ensemble fit unlearn oracle evaluate; do
   check "... $stage: run 1, not resumed, on 2 ranks" grep -qE "^\| $stage \| 1 \| [0-9TZ:-]+ \| no \| 2 \| " two-report/report.md

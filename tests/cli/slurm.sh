@@ -41,15 +41,15 @@ quick_deck "$WORK/chain/study.h5" > chain.ini
 mkdir -p chain
 expect_ok "submit-stages" "$SRC/jobs/slurm/submit-stages" chain.ini --wide 2 --narrow 1
 cp out.txt chain-jobs.txt
-check "ten jobs submitted, prepare to report" test "$(awk '{print $1}' chain-jobs.txt | tr '\n' ' ')" = \
-  "prepare forget train ensemble fit tune unlearn oracle evaluate report "
+check "eleven jobs submitted, prepare to report" test "$(awk '{print $1}' chain-jobs.txt | tr '\n' ' ')" = \
+  "prepare forget train ensemble fit trak tune unlearn oracle evaluate report "
 check "wide stages get 2 tasks" grep -qE '^ensemble +[0-9]+  \(2 tasks\)' chain-jobs.txt
 check "the chain finishes within 300 s" wait_idle 300
 check "every stage job completed" test "$(states $(awk '{print $2}' chain-jobs.txt))" = "COMPLETED "
 expect_ok "status" "$A2D" status chain.ini
-check "every stage complete" test "$(grep -c ' complete$' out.txt)" -eq 9
+check "every stage complete" test "$(grep -c ' complete$' out.txt)" -eq 10
 check "the report was written" test -s chain/study-report/report.md
-check "each job's log beside the study file" test "$(ls chain/study-*-*.log | wc -l)" -eq 10
+check "each job's log beside the study file" test "$(ls chain/study-*-*.log | wc -l)" -eq 11
 check "the fit log shows srun or mpirun with 2 ranks" grep -qE "a2d fit .* with 2 ranks x 1 threads via (srun|mpirun)" chain/study-fit-*.log
 
 # ---- a failing stage cancels the rest of the chain ----
@@ -68,7 +68,7 @@ cp out.txt study-jobs.txt
 array=$(awk '$1 == "cases" {print $2}' study-jobs.txt)
 collect=$(awk '$1 == "collect" {print $2}' study-jobs.txt)
 shared=$(awk '$1 == "shared" {print $2}' study-jobs.txt)
-check "the shared stages are one job" grep -q "^shared .*(prepare forget train ensemble fit oracle: once" study-jobs.txt
+check "the shared stages are one job" grep -q "^shared .*(prepare forget train ensemble fit trak oracle: once" study-jobs.txt
 check "the study finishes within 300 s" wait_idle 300
 check "the shared job completed" test "$(states "$shared")" = "COMPLETED "
 check "all 3 array tasks completed" test "$(states "$array")" = "COMPLETED "
@@ -82,7 +82,7 @@ check "the collected table has the 3 cases" test "$(tail -n +2 sweep/s-study/col
 check "the collected table has the 3 learning rates" test "$(tail -n +2 sweep/s-study/collected.csv | cut -d, -f2 | sort -u | tr '\n' ' ')" = "0.01 0.03 0.1 "
 check "a log per case beside its study file" test "$(ls sweep/s-study/00?_lr-*-run-*.log | wc -l)" -eq 3
 check "each case started from the shared study file" test "$(grep -l "starting from a copy of .*shared.h5" sweep/s-study/00?_lr-*-run-*.log | wc -l)" -eq 3
-check "and skipped the shared stages" test "$(cat sweep/s-study/00?_lr-*-run-*.log | grep -c 'complete, skipped')" -eq 18
+check "and skipped the shared stages" test "$(cat sweep/s-study/00?_lr-*-run-*.log | grep -c 'complete, skipped')" -eq 21
 
 # ---- the whole pipeline in one allocation, launched by mpirun ----
 quick_deck "$WORK/whole/w.h5" > whole.ini

@@ -28,7 +28,7 @@ expect_fail "get an unknown key" 2 "data.n_trian: no such key in decks/grid.ini"
 expect_fail "get without a key" 2 "a2d get DECK SECTION.KEY" "$A2D" get decks/grid.ini
 expect_ok "stages" "$A2D" stages
 check "stages in pipeline order" test "$(tr '\n' ' ' < out.txt)" = \
-  "prepare forget train ensemble fit tune unlearn oracle evaluate "
+  "prepare forget train ensemble fit trak tune unlearn oracle evaluate "
 
 # ---- expand: a 2 x 3 grid ----
 cat > decks/grid.ini <<DECK
@@ -154,11 +154,11 @@ check "a study without seeds has no repeats" sh -c '! "$A2D" study collect four 
 study_deck "unlearn.ga.lr = 0.01 | 0.1" > decks/lr.ini
 expect_ok "expand an unlearning sweep" "$A2D" study expand decks/lr.ini --out lr
 check "all but unlearn and evaluate are shared" test "$(tr '\n' ' ' < lr/shared.stages)" = \
-  "prepare forget train ensemble fit oracle "
+  "prepare forget train ensemble fit trak oracle "
 for stage in $(cat lr/shared.stages); do expect_ok "shared $stage" "$A2D" "$stage" lr/shared.ini; done
 cp lr/shared.h5 lr/001_lr-0.1.h5
 expect_ok "case 1 from the shared file" "$A2D" run lr/001_lr-0.1.ini
-check "it skipped the shared stages" test "$(grep -c 'complete, skipped' out.txt)" -eq 6
+check "it skipped the shared stages" test "$(grep -c 'complete, skipped' out.txt)" -eq 7
 sed 's|^path = .*|path = '"$WORK"'/alone.h5|' lr/001_lr-0.1.ini > alone.ini
 expect_ok "case 1 alone" "$A2D" run alone.ini
 check "same /unlearn" same_tasks lr/001_lr-0.1.h5 alone.h5 /unlearn
