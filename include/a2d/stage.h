@@ -83,6 +83,7 @@ a2d_err a2d_stage_train(a2d_context *ctx);
 a2d_err a2d_stage_ensemble(a2d_context *ctx);
 a2d_err a2d_stage_fit(a2d_context *ctx);
 a2d_err a2d_stage_trak(a2d_context *ctx);
+a2d_err a2d_stage_trak_check(const a2d_deck *deck);
 a2d_err a2d_stage_forget(a2d_context *ctx);
 a2d_err a2d_stage_forget_check(const a2d_deck *deck);
 a2d_err a2d_stage_forget_fingerprint(const a2d_deck *deck, char **text);

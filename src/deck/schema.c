@@ -155,6 +155,9 @@ static const a2d_key_spec attribution_keys[] = {
         "subset-retrain ensemble: stages ensemble and fit, [ensemble], [datamodel]) or trak "
         "(TRAK from the [train] base models' gradients: stage trak, no ensemble; margins only, "
         "anchored targets only, no group term)."),
+    KEY("base_models", A2D_KEY_INT, "0", "[0, inf)", NULL, "trak",
+        "TRAK: how many of the [train] base models (the first) give features, averaged; 0: all "
+        "of them. At no training cost; the features' cost grows with them."),
     KEY("dims", A2D_KEY_INT, "1024", "[1, 65536]", NULL, "trak",
         "TRAK: dimensions k of the random projection of each example's margin gradient."),
     KEY("lambda", A2D_KEY_REAL, "0.01", "[0, inf)", NULL, "trak",

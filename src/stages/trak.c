@@ -30,7 +30,7 @@
 
 /* The [attribution] keys and what the stage needs besides. */
 typedef struct trak_config {
-  int64_t dims, calibration_models, seed, lds_subsets, lds_seeds, lds_seed;
+  int64_t base_models, dims, calibration_models, seed, lds_subsets, lds_seeds, lds_seed;
   double lambda, alpha;
 } trak_config;
 
@@ -42,7 +42,19 @@ a2d_err a2d_attribution_is_trak(const a2d_deck *deck, int *trak) {
   return A2D_OK;
 }
 
+a2d_err a2d_stage_trak_check(const a2d_deck *deck) {
+  int64_t base, trained;
+  A2D_CHECK(a2d_deck_int(deck, "attribution", "base_models", &base));
+  A2D_CHECK(a2d_deck_int(deck, "train", "models", &trained));
+  if (base > trained)
+    return A2D_ERROR(
+        A2D_ERR_DECK, "%s: [attribution] base_models = %lld, more than the %lld [train] models",
+        a2d_deck_origin(deck, "attribution", "base_models"), (long long)base, (long long)trained);
+  return A2D_OK;
+}
+
 static a2d_err read_config(const a2d_deck *deck, trak_config *c) {
+  A2D_CHECK(a2d_deck_int(deck, "attribution", "base_models", &c->base_models));
   A2D_CHECK(a2d_deck_int(deck, "attribution", "dims", &c->dims));
   A2D_CHECK(a2d_deck_real(deck, "attribution", "lambda", &c->lambda));
   A2D_CHECK(a2d_deck_int(deck, "attribution", "calibration_models", &c->calibration_models));
@@ -327,7 +339,11 @@ a2d_err a2d_stage_trak(a2d_context *ctx) {
   if (rank != 2 || dims[1] != model.nparams)
     A2D_FAIL(A2D_ERR_DATA, "%s: /train/params does not hold %s models of %lld parameters",
              a2d_store_path(ctx->store), model.kind->name, (long long)model.nparams);
-  const int64_t K = dims[0];
+  if (c.base_models > dims[0])
+    A2D_FAIL(A2D_ERR_DECK, "%s: [attribution] base_models = %lld, but /train holds %lld models",
+             a2d_deck_origin(ctx->deck, "attribution", "base_models"), (long long)c.base_models,
+             (long long)dims[0]);
+  const int64_t K = c.base_models ? c.base_models : dims[0];
   a2d_log(
       "trak: %lld base models, %lld-dimensional projections of %lld parameters, lambda %g x "
       "the kernel's mean diagonal",

@@ -98,6 +98,8 @@ expect_fail "direct targets with TRAK" 2 "form = direct needs the datamodels' in
 expect_fail "logit matching with TRAK" 2 "match = logits needs per-class predictions" \
   "$A2D" check np1.ini --set unlearn.dmm.match=logits
 expect_fail "a bad dims" 2 "[attribution] dims" "$A2D" check np1.ini --set attribution.dims=0
+expect_fail "more base models than trained" 2 "base_models = 4, more than the 3 [train] models" \
+  "$A2D" check np1.ini --set attribution.base_models=4
 
 # ---- the setup cost is TRAK's: features plus calibration models ----
 /usr/bin/python3 - np2.h5 > cost.txt <<'PY'
