@@ -119,6 +119,22 @@ void a2d_model_forward(const a2d_model *m, const float *params, const float *x, 
   }
 }
 
+/*
+ * The gradient with respect to layer l's input, from delta (with respect to
+ * its output): (delta W_l^T) masked by the ReLU that made the input h, into
+ * one of the workspace's ping-pong buffers.
+ */
+static const float *delta_below(const a2d_model *m, const float *params, a2d_workspace *ws, int l,
+                                int64_t b, const float *delta, const float *h) {
+  const int64_t in = m->width[l], out = m->width[l + 1];
+  float *prev = ws->delta[l % 2];
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b, (int)in, (int)out, 1.0f, delta,
+              (int)out, params + m->w_offset[l], (int)out, 0.0f, prev, (int)in);
+  for (int64_t i = 0; i < b * in; i++)
+    if (!(h[i] > 0.0f)) prev[i] = 0.0f;
+  return prev;
+}
+
 void a2d_model_backward(const a2d_model *m, const float *params, a2d_workspace *ws, int64_t b,
                         float *grad) {
   const float *delta = ws->dlogits;
@@ -133,13 +149,7 @@ void a2d_model_backward(const a2d_model *m, const float *params, a2d_workspace *
     for (int64_t i = 0; i < b; i++)
       for (int64_t j = 0; j < out; j++) gb[j] += delta[i * out + j];
     if (l == 0) break;
-    /* delta_prev = (delta W^T) masked by the ReLU of layer l's input. */
-    float *prev = ws->delta[l % 2];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b, (int)in, (int)out, 1.0f, delta,
-                (int)out, params + m->w_offset[l], (int)out, 0.0f, prev, (int)in);
-    for (int64_t i = 0; i < b * in; i++)
-      if (!(h[i] > 0.0f)) prev[i] = 0.0f;
-    delta = prev;
+    delta = delta_below(m, params, ws, l, b, delta, h);
   }
 }
 
@@ -158,13 +168,7 @@ void a2d_model_example_gradients(const a2d_model *m, const float *params, a2d_wo
       memcpy(gb, di, (size_t)out * sizeof(float));
     }
     if (l == 0) break;
-    /* delta_prev = (delta W^T) masked by the ReLU of layer l's input, as in backward. */
-    float *prev = ws->delta[l % 2];
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b, (int)in, (int)out, 1.0f, delta,
-                (int)out, params + m->w_offset[l], (int)out, 0.0f, prev, (int)in);
-    for (int64_t i = 0; i < b * in; i++)
-      if (!(h[i] > 0.0f)) prev[i] = 0.0f;
-    delta = prev;
+    delta = delta_below(m, params, ws, l, b, delta, h);
   }
 }
 
