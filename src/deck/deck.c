@@ -219,10 +219,6 @@ static a2d_err check_sweep(const a2d_deck *deck, const char *where, int s, const
     if (a2d_check_value(spec, vals[n], msg, sizeof msg))
       return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s: value %d (\"%s\"): %s", where, study, key_name,
                        n + 1, vals[n], msg);
-    for (int i = 0; i < n; i++)
-      if (!strcmp(vals[i], vals[n]))
-        return A2D_ERROR(A2D_ERR_DECK, "%s: [%s] %s: value \"%s\" is listed twice", where, study,
-                         key_name, vals[n]);
     if (!bar) break;
     p = bar + 1;
   }

@@ -98,6 +98,25 @@ a2d_err a2d_study_plan_create(const a2d_deck *deck, a2d_study_plan *plan) {
       A2D_FAIL(A2D_ERR_DECK, "%s: [study] makes more than %d cases", a2d_deck_name(deck),
                STUDY_MAX_CASES);
   }
+  /* A grid lists each value once; a zip may repeat values, but no case twice. */
+  for (int k = 0; !plan->zip && k < plan->nkeys; k++)
+    for (int i = 0; i < plan->nvalues[k]; i++)
+      for (int j = 0; j < i; j++)
+        if (!strcmp(plan->values[k][i], plan->values[k][j]))
+          A2D_FAIL(A2D_ERR_DECK, "%s: [study] %s: value \"%s\" is listed twice",
+                   a2d_deck_origin(deck, "study", plan->keys[k]), plan->keys[k],
+                   plan->values[k][i]);
+  for (int64_t c = 0; plan->zip && c < plan->ncases; c++)
+    for (int64_t d = 0; d < c; d++) {
+      int same = 1;
+      for (int k = 0; k < plan->nkeys && same; k++)
+        same = !strcmp(plan->values[k][c], plan->values[k][d]);
+      if (same)
+        A2D_FAIL(A2D_ERR_DECK,
+                 "%s: [study] mode = zip: cases %lld and %lld are the same (every key's value "
+                 "equal)",
+                 a2d_deck_name(deck), (long long)d, (long long)c);
+    }
   A2D_TRY(make_tags(plan));
   return A2D_OK;
 cleanup:

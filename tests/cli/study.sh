@@ -85,6 +85,16 @@ unlearn.ga.lr = 0.1 | 0.2
 train.epochs = 1 | 2 | 3" > decks/bad.ini
 expect_fail "zip of unequal lengths" 2 "[study] mode = zip needs as many values for every key: unlearn.ga.lr lists 2, train.epochs (decks/bad.ini:42) lists 3" \
   "$A2D" study expand decks/bad.ini
+study_deck "mode = zip
+unlearn.ga.lr = 0.1 | 0.1
+train.epochs = 1 | 1" > decks/bad.ini
+expect_fail "zip with a case twice" 2 "[study] mode = zip: cases 0 and 1 are the same" \
+  "$A2D" study expand decks/bad.ini
+study_deck "mode = zip
+unlearn.ga.lr = 0.1 | 0.1 | 0.2
+train.epochs = 1 | 2 | 2" > decks/zip.ini
+expect_ok "zip may repeat a value while its cases differ" "$A2D" study expand decks/zip.ini --out zip2
+check "three cases" test "$(tail -n +2 zip2/manifest.tsv | wc -l)" -eq 3
 study_deck "mode = grid" > decks/bad.ini
 expect_fail "nothing to sweep" 2 "decks/bad.ini: [study] lists no keys to sweep" "$A2D" study expand decks/bad.ini
 study_deck "model.kind = logreg | mlp" | sed 's/^methods = none, ga, dmm$/methods = none, newton/' > decks/bad.ini
