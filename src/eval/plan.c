@@ -55,6 +55,8 @@ typedef struct plan_deck {
   int64_t methods, group;      /* [unlearn]: methods, whether a group term is used */
   int64_t oracles, floor;      /* [oracle] models, noise_floor */
   int64_t tune_configs, tune_models, tune_oracles;
+  int trak;                               /* [attribution] method = trak */
+  int64_t trak_models, dims, calibration; /* TRAK's base models, k, calibration models */
 } plan_deck;
 
 /* Multiply-adds of one forward pass, and the parameters, of the deck's model. */
@@ -151,6 +153,15 @@ static a2d_err read_deck(const a2d_deck *deck, plan_deck *p) {
       p->group |= g;
     }
   }
+  const char *method;
+  int64_t base;
+  A2D_CHECK(a2d_deck_choice(deck, "attribution", "method", &method));
+  p->trak = !strcmp(method, "trak");
+  A2D_CHECK(a2d_deck_int(deck, "attribution", "base_models", &base));
+  A2D_CHECK(a2d_deck_int(deck, "attribution", "dims", &p->dims));
+  A2D_CHECK(a2d_deck_int(deck, "attribution", "calibration_models", &p->calibration));
+  p->trak_models = base ? base : p->base_models;
+  if (p->trak) p->group = 0; /* TRAK has no group term */
   A2D_CHECK(a2d_deck_int(deck, "oracle", "models", &p->oracles));
   A2D_CHECK(a2d_deck_bool(deck, "oracle", "noise_floor", &floor));
   p->floor = floor;
@@ -198,13 +209,14 @@ static int plan_rows(const plan_deck *p, const a2d_plan_rates *r, int64_t ranks,
       0};
   const int64_t most = (p->chunk + min64(ranks, p->chunk) - 1) / min64(ranks, p->chunk);
   const double outputs = 4.0 * (n + nv) * (1.0 + (p->logits_saved ? (double)p->C : 0.0)) + n;
-  row[k++] = (plan_row){"ensemble",
-                        p->chunk,
-                        "models per checkpoint",
-                        base + data + model + (double)most * outputs,
-                        0,
-                        train_seconds(p, r, (double)p->M * p->alpha * n * (double)p->epochs),
-                        0};
+  row[k++] =
+      (plan_row){"ensemble",
+                 p->trak ? 0 : p->chunk,
+                 "models per checkpoint",
+                 base + (p->trak ? 0 : data + model + (double)most * outputs),
+                 0,
+                 p->trak ? 0 : train_seconds(p, r, (double)p->M * p->alpha * n * (double)p->epochs),
+                 0};
 
   /* fit: counts per node; X, a round's blocks, the cross-products and the solver per rank */
   const double B = (double)(p->block * per), w = WORKING_SET_FRACTION * n;
@@ -218,15 +230,38 @@ static int plan_rows(const plan_deck *p, const a2d_plan_rates *r, int64_t ranks,
       2.0 * 2.0 * (double)m * n / (r->gemm_gflops * 1e9);
   const double count_work = 2.0 * (double)m * n * n / (r->gemm_gflops * 1e9);
   const int64_t blocks = (p->n + p->block - 1) / p->block + (p->nv + p->block - 1) / p->block;
-  row[k++] =
-      (plan_row){"fit",
-                 blocks,
-                 "target blocks",
-                 fit_rank,
-                 counts,
-                 rows * per_row + count_work +
-                     train_seconds(p, r, (double)p->lds_models * p->alpha * n * (double)p->epochs),
-                 0};
+  const double lds_work =
+      train_seconds(p, r, (double)p->lds_models * p->alpha * n * (double)p->epochs);
+  if (p->trak)
+    row[k++] = (plan_row){"fit", 0, "target blocks", base, 0, 0, 0};
+  else
+    row[k++] = (plan_row){"fit",    blocks, "target blocks",
+                          fit_rank, counts, rows * per_row + count_work + lds_work,
+                          0};
+
+  /* trak: per model, features (a gradient pass and a projection GEMM per example and block of
+     128 columns) and the kernel on the grid; then the calibration and LDS models */
+  const double k_dims = (double)p->dims, P = (double)p->params, R = (double)ranks;
+  const double feature_work =
+      (n + nv) * (ceil(k_dims / 128.0) * p->flops / (r->train_gflops * 1e9) +
+                  2.0 * P * k_dims / (r->gemm_gflops * 1e9)) +
+      (4.0 * n * k_dims * k_dims + k_dims * k_dims * k_dims / 3.0) / (r->gemm_gflops * 1e9);
+  const double trak_rank = base + data + model + 4.0 * P * 128.0 + 4.0 * 256.0 * P +
+                           8.0 * 3.0 * (n + nv) * k_dims / R + 8.0 * 3.0 * n * k_dims / R +
+                           8.0 * k_dims * k_dims / R;
+  if (p->trak)
+    row[k++] = (plan_row){
+        "trak",
+        p->trak_models,
+        "models",
+        trak_rank,
+        0,
+        (double)p->trak_models * feature_work +
+            train_seconds(p, r, (double)p->calibration * p->alpha * n * (double)p->epochs) +
+            lds_work,
+        0};
+  else
+    row[k++] = (plan_row){"trak", 0, "models", base, 0, 0, 0};
 
   /* tune and unlearn: tasks of about a quarter retrain; the group term's masks per node */
   const double group_node = p->group ? (double)m * n : 0.0;

@@ -22,6 +22,15 @@ expect_fail "a csv source cannot be sized" 2 "the plan cannot size the data" \
 expect_fail "--from a file that is not a study" 4 "no-such.h5" \
   "$A2D" plan "$SRC/inputs/quickstart.ini" --nodes 1 --ranks-per-node 2 --mem-per-node 8 --from no-such.h5
 
+# With TRAK, the ensemble and fit rows have no work and stage trak has its base models.
+expect_ok "plan with TRAK" "$A2D" plan "$SRC/inputs/quickstart.ini" --nodes 1 --ranks-per-node 2 \
+  --mem-per-node 24 --set attribution.method=trak --set attribution.base_models=8
+check "no ensemble" grep -qE "^ensemble .* 0 s +0 models per checkpoint" out.txt
+check "trak shares out its 8 models" grep -qE "^trak +2 .* 8 models$" out.txt
+expect_ok "plan with datamodels" "$A2D" plan "$SRC/inputs/quickstart.ini" --nodes 1 \
+  --ranks-per-node 2 --mem-per-node 24
+check "then trak has nothing" grep -qE "^trak .* 0 s +0 models$" out.txt
+
 # Rates and memory from a real (small) run on 2 ranks.
 small_fit_deck study.h5 > fit.ini
 expect_ok "a small study to measure on" np 2 "$A2D" run fit.ini --set unlearn.methods=none
