@@ -293,6 +293,24 @@ static a2d_err trak_lds(a2d_context *ctx, const trak_config *c, const a2d_datase
     lds[t] = a2d_spearman(a, b, S, scratch);
     sums[t < n ? 0 : 1] += lds[t];
   }
+  /* Predicted and observed, target by target (targets x subsets), as /datamodel keeps them. */
+  double *rows = NULL;
+  A2D_TRY(A2D_CALLOC(rows, targets * S));
+  const char *names[4] = {"lds_predicted_train", "lds_predicted_val", "lds_observed_train",
+                          "lds_observed_val"};
+  for (int d = 0; d < 4; d++) {
+    const double *src = d < 2 ? pred : obs;
+    const int64_t t0 = d % 2 ? n : 0, count = d % 2 ? nv : n, dims2[2] = {count, S};
+    char path[160];
+    for (int64_t t = 0; t < count; t++)
+      for (int64_t s = 0; s < S; s++) rows[t * S + s] = src[s * targets + t0 + t];
+    snprintf(path, sizeof path, "%s/%s", A2D_TRAK_GROUP, names[d]);
+    err = a2d_store_create(ctx->store, path, A2D_F64, 2, dims2, NULL, 0);
+    if (!err) err = a2d_store_write_rows(ctx->store, path, A2D_F64, 0, ctx->rank ? 0 : count, rows);
+    if (err) break;
+  }
+  free(rows);
+  A2D_TRY(err);
   int64_t dn[1] = {n}, dv[1] = {nv};
   A2D_TRY(a2d_store_create(ctx->store, A2D_TRAK_GROUP "/lds_train", A2D_F64, 1, dn, NULL, 0));
   A2D_TRY(a2d_store_write_rows(ctx->store, A2D_TRAK_GROUP "/lds_train", A2D_F64, 0,

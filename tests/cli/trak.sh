@@ -77,6 +77,26 @@ PY
 check "1, 2 and 4 ranks agree within the stated tolerance ($(tr '\n' ' ' < tolerance.txt))" \
   grep -q "^within tolerance" tolerance.txt
 
+/usr/bin/python3 - np2.h5 > lds.txt <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")["attribution/trak"]
+def ranks(v):  # average ranks for ties
+    order = np.argsort(v, kind="stable"); r = np.empty(len(v)); r[order] = np.arange(len(v))
+    for x in np.unique(v):
+        r[v == x] = r[v == x].mean()
+    return r
+worst = 0
+for split in ("train", "val"):
+    p, o, l = f["lds_predicted_" + split][()], f["lds_observed_" + split][()], f["lds_" + split][()]
+    for t in range(len(l)):
+        a, b = ranks(p[t]), ranks(o[t])
+        rho = np.corrcoef(a, b)[0, 1] if a.std() > 0 and b.std() > 0 else 0.0
+        worst = max(worst, abs(rho - l[t]))
+print("lds recomputed" if worst < 1e-9 else "lds differs by %g" % worst)
+PY
+check "the LDS is Spearman's of the stored predictions and observations ($(cat lds.txt))" \
+  grep -q "^lds recomputed" lds.txt
+
 # ---- killed inside stage trak: resumes bit for bit on the same ranks ----
 for fault in trak:model-2 "trak: calibration:checkpoint-1"; do
   name=$(echo "$fault" | tr -cd 'a-z0-9-')
