@@ -26,11 +26,15 @@ typedef struct a2d_verdict {
   double **replicates;  /* per set: resamples x rows x 3 KLoM95 (NULL without) */
   int64_t *rows;        /* per set: rows in its replicates */
   double setup_examples, setup_seconds, lds_examples, lds_seconds;
+  double lds_train, lds_val; /* the attribution's mean LDS on training and validation targets */
   int64_t lds_models;
   char attribution[16]; /* behind dmm and dm_direct: "datamodels" or "trak" */
   char matching[512];   /* what the matching methods matched: "om: margin, dmm: margin" */
   char diverged[2048];  /* methods with diverged models: "om on cluster_3: 1 of 50 models" */
 } a2d_verdict;
+
+/* One line: the attribution behind dmm and dm_direct and its LDS. */
+void a2d_verdict_print_attribution(FILE *out, const a2d_verdict *v);
 
 /*
  * Read the attributes of the evaluation's group (/eval, docs/study-file.md)

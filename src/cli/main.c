@@ -290,6 +290,7 @@ static a2d_err write_report_files(const a2d_context *ctx, const char *path, cons
     a2d_summary_print_markdown(f, table);
     if (verdict->matching[0])
       fprintf(f, "\nMatched quantities ([unlearn.METHOD] match): %s.\n", verdict->matching);
+    a2d_verdict_print_attribution(f, verdict);
     if (verdict->diverged[0]) fprintf(f, "\n%s %s.\n", DIVERGED_NOTE, verdict->diverged);
     a2d_verdict_print_differences(f, table, verdict, 1);
     a2d_verdict_print_cost(f, table, verdict, 1);
@@ -346,6 +347,7 @@ static a2d_err command_report(a2d_context *ctx, const cli_args *args) {
     a2d_summary_print(stdout, &table);
     if (verdict.matching[0])
       printf("\nMatched quantities ([unlearn.METHOD] match): %s.\n", verdict.matching);
+    a2d_verdict_print_attribution(stdout, &verdict);
     if (verdict.diverged[0]) printf("\n%s %s.\n", DIVERGED_NOTE, verdict.diverged);
     a2d_verdict_print_differences(stdout, &table, &verdict, 0);
     a2d_verdict_print_cost(stdout, &table, &verdict, 0);

@@ -46,6 +46,8 @@ a2d_err a2d_verdict_read(a2d_store *store, const char *group, const a2d_summary_
   A2D_CHECK(eval_real(store, group, "setup_seconds", &v->setup_seconds));
   A2D_CHECK(eval_real(store, group, "lds_examples", &v->lds_examples));
   A2D_CHECK(eval_real(store, group, "lds_seconds", &v->lds_seconds));
+  A2D_CHECK(eval_real(store, group, "lds_train", &v->lds_train));
+  A2D_CHECK(eval_real(store, group, "lds_val", &v->lds_val));
   v->noise_floor = (int)floor;
   char *attribution = NULL;
   A2D_CHECK(a2d_store_get_string(store, group, "attribution", &attribution));
@@ -185,6 +187,16 @@ void a2d_verdict_print_differences(FILE *out, const a2d_summary_table *t, const 
                 t->rows[i].klom[0].p95, cells[0], marks[0], cells[1], marks[1], cells[2], marks[2]);
     }
   }
+}
+
+void a2d_verdict_print_attribution(FILE *out, const a2d_verdict *v) {
+  fprintf(out, "\nAttribution behind dmm and dm_direct ([attribution] method): %s; ",
+          v->attribution);
+  if (isnan(v->lds_train))
+    fprintf(out, "no LDS ([datamodel] lds_subsets = 0).\n");
+  else
+    fprintf(out, "LDS %.4f on training targets, %.4f on validation targets.\n", v->lds_train,
+            v->lds_val);
 }
 
 void a2d_verdict_print_cost(FILE *out, const a2d_summary_table *t, const a2d_verdict *v,

@@ -673,6 +673,17 @@ a2d_err a2d_stage_evaluate(a2d_context *ctx) {
   int trak;
   A2D_TRY(a2d_attribution_is_trak(ctx->deck, &trak));
   A2D_TRY(a2d_store_set_string(ctx->store, "/eval", "attribution", trak ? "trak" : "datamodels"));
+  /* The attribution's LDS beside the verdict (NaN without LDS). */
+  const char *attribution_group = trak ? "/attribution/trak" : "/datamodel";
+  double lds[2] = {NAN, NAN};
+  int lds_present;
+  A2D_TRY(
+      a2d_store_get_real(ctx->store, attribution_group, "lds_train_mean", &lds[0], &lds_present));
+  if (!lds_present) lds[0] = NAN;
+  A2D_TRY(a2d_store_get_real(ctx->store, attribution_group, "lds_val_mean", &lds[1], &lds_present));
+  if (!lds_present) lds[1] = NAN;
+  A2D_TRY(a2d_store_set_real(ctx->store, "/eval", "lds_train", lds[0]));
+  A2D_TRY(a2d_store_set_real(ctx->store, "/eval", "lds_val", lds[1]));
   A2D_TRY(a2d_store_set_real(ctx->store, "/eval", "setup_examples", cfg.setup.examples));
   A2D_TRY(a2d_store_set_real(ctx->store, "/eval", "setup_seconds", cfg.setup.seconds));
   A2D_TRY(a2d_store_set_int(ctx->store, "/eval", "lds_models", cfg.setup.lds_models));

@@ -1,6 +1,7 @@
 /* collect.c - every case's evaluation summary in one table (a2d/study.h). */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <mpi.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,11 +63,27 @@ static void other_than_seeds(const manifest_line *m, int nkeys, const int *is_se
   }
 }
 
+/* The attribution behind dmm and dm_direct and its LDS, as stage evaluate recorded them. */
+static void read_attribution(a2d_store *st, char *text, size_t size) {
+  char *method = NULL;
+  double lds[2] = {NAN, NAN};
+  int present[2] = {0, 0};
+  if (a2d_store_get_string(st, A2D_EVAL_GROUP, "attribution", &method) ||
+      a2d_store_get_real(st, A2D_EVAL_GROUP, "lds_train", &lds[0], &present[0]) ||
+      a2d_store_get_real(st, A2D_EVAL_GROUP, "lds_val", &lds[1], &present[1]))
+    a2d_error_clear();
+  snprintf(text, size, "%-12s %9.4f %9.4f", method ? method : "datamodels",
+           present[0] ? lds[0] : NAN, present[1] ? lds[1] : NAN);
+  free(method);
+}
+
 /*
- * Read one case's summary into `table`; on a missing, unreadable or
- * unevaluated study file, write the reason into `why` and return 0.
+ * Read one case's summary into `table` and its attribution line into
+ * `attribution`; on a missing, unreadable or unevaluated study file, write
+ * the reason into `why` and return 0.
  */
-static int read_case(const char *study, a2d_summary_table *table, char *why, size_t size) {
+static int read_case(const char *study, a2d_summary_table *table, char *attribution, size_t asize,
+                     char *why, size_t size) {
   a2d_context ctx = {.comm = MPI_COMM_SELF, .size = 1};
   char state[32];
   int ok = 0;
@@ -91,6 +108,7 @@ static int read_case(const char *study, a2d_summary_table *table, char *why, siz
   } else if (a2d_summary_read(ctx.store, A2D_EVAL_SUMMARY, table)) {
     snprintf(why, size, "cannot read /eval/summary: %s", a2d_error_message());
   } else {
+    read_attribution(ctx.store, attribution, asize);
     ok = 1;
   }
   a2d_error_clear();
@@ -102,6 +120,8 @@ a2d_err a2d_study_collect(const char *folder, FILE *out) {
   a2d_err err = A2D_OK;
   char path[PATH_MAX], csv_path[PATH_MAX], *text = NULL, **leads = NULL, *problems = NULL;
   char **groups = NULL, **csv_groups = NULL; /* per row: the swept values but seeds */
+  char *attributions = NULL;                 /* per case: its lead, attribution and LDS */
+  size_t alen = 0, acap = 0;
   int is_seed[MANIFEST_MAX_FIELDS], nseeds = 0;
   manifest_line head;
   a2d_summary_table all = {0};
@@ -161,7 +181,8 @@ a2d_err a2d_study_collect(const char *folder, FILE *out) {
                head.nfields, m.nfields);
     ncases++;
     a2d_summary_table one = {0};
-    if (!read_case(m.fields[2], &one, why, sizeof why)) {
+    char attribution[256];
+    if (!read_case(m.fields[2], &one, attribution, sizeof attribution, why, sizeof why)) {
       nbad++;
       char item[4096];
       int n = snprintf(item, sizeof item, "  case %s (%s): %s\n", m.fields[0], m.fields[2], why);
@@ -184,6 +205,14 @@ a2d_err a2d_study_collect(const char *folder, FILE *out) {
         snprintf(cell, sizeof cell, "%s", m.fields[k + 3]);
         len += (size_t)snprintf(row_lead + len, sizeof row_lead - len, "%-*s ", width[k + 1], cell);
       }
+      const size_t need = strlen(row_lead) + strlen(attribution) + 2;
+      while (alen + need + 1 > acap) {
+        char *bigger = realloc(attributions, acap ? acap * 2 : 4096);
+        if (!bigger) A2D_FAIL(A2D_ERR_MEM, "out of memory");
+        attributions = bigger;
+        acap = acap ? acap * 2 : 4096;
+      }
+      alen += (size_t)snprintf(attributions + alen, acap - alen, "%s%s\n", row_lead, attribution);
       char group[16384], csv_group[16384];
       other_than_seeds(&m, nkeys, is_seed, width, group, sizeof group, csv_group, sizeof csv_group);
       for (int64_t r = 0; r < one.nrows; r++) {
@@ -217,6 +246,10 @@ a2d_err a2d_study_collect(const char *folder, FILE *out) {
     len += (size_t)snprintf(lead_header + len, sizeof lead_header - len, "%-*s ", width[k + 1],
                             head.fields[k + 3]);
   if (all.nrows) a2d_summary_print_led(out, &all, lead_header, (const char *const *)leads);
+  if (alen)
+    fprintf(out,
+            "\nthe attribution behind dmm and dm_direct, and its mean LDS:\n%s%-12s %9s %9s\n%s",
+            lead_header, "attribution", "LDS train", "LDS val", attributions);
   fprintf(out, "\n%lld of %lld cases collected into %s (%lld rows)\n", (long long)(ncases - nbad),
           (long long)ncases, csv_path, (long long)all.nrows);
 
@@ -249,6 +282,7 @@ cleanup:
   free(groups);
   free(csv_groups);
   free(problems);
+  free(attributions);
   free(text);
   a2d_summary_free(&all);
   return err;

@@ -132,6 +132,8 @@ rm "${cases[3]%.ini}.h5"
 for c in 1 2 3; do expect_ok "run case $c" "$A2D" run "${cases[$c]}"; done
 expect_ok "collect a complete study" "$A2D" study collect four
 check "4 of 4 collected" grep -q "4 of 4 cases collected into four/collected.csv (32 rows)" out.txt
+check "each case's attribution and its LDS" \
+  test "$(grep -cE '^[0-3] .* datamodels +(-?[0-9.]+|nan) +(-?[0-9.]+|nan)$' out.txt)" -eq 4
 printf 'case\tdeck\n' > bad-manifest.tsv
 mkdir -p badfolder && cp bad-manifest.tsv badfolder/manifest.tsv
 expect_fail "collect a foreign manifest" 3 "badfolder/manifest.tsv:1: expected the header" "$A2D" study collect badfolder

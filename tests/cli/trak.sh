@@ -132,6 +132,8 @@ print(features, calibration, setup)
 print("charged" if features > 0 and calibration > 0 and setup == features + calibration else "wrong")
 PY
 expect_ok "report" "$A2D" report np2.ini
+check "the report names the attribution and its LDS" \
+  grep -qE "^Attribution behind dmm and dm_direct \(\[attribution\] method\): trak; LDS [0-9.]+ on training" out.txt
 check "the report names TRAK's setup and the missing group term" \
   grep -q "here TRAK's: its features.*TRAK has no forget-set group term" out.txt
 check "setup cost = features + calibration models ($(tr '\n' ' ' < cost.txt))" grep -q "^charged" cost.txt
