@@ -95,6 +95,47 @@ static void describe_change(const char *old, const char *now, char *buf, size_t 
   snprintf(buf, size, "(no difference found)");
 }
 
+/*
+ * Whether a key line of the current config, missing from the recorded one, is
+ * a key the deck leaves at its default: a key added to a2d after the stage
+ * ran, whose default keeps what a2d did before (a rule for every new key).
+ */
+static int new_default_key(const a2d_deck *deck, const char *line, size_t plen) {
+  char section[64], key[64];
+  const char *close = memchr(line, ']', plen);
+  if (line[0] != '[' || !close) return 0;
+  const size_t slen = (size_t)(close - line - 1);
+  const char *k = close + 2;
+  size_t klen = plen > (size_t)(k - line) ? plen - (size_t)(k - line) : 0;
+  while (klen && k[klen - 1] == ' ') klen--;
+  if (!slen || slen >= sizeof section || !klen || klen >= sizeof key) return 0;
+  memcpy(section, line + 1, slen), section[slen] = '\0';
+  memcpy(key, k, klen), key[klen] = '\0';
+  return !strcmp(a2d_deck_origin(deck, section, key), "default");
+}
+
+/*
+ * Whether the recorded config `old` and the current one `now` agree: the
+ * same lines, except keys of `now` that `old` lacks and the deck leaves at
+ * their defaults (new_default_key).
+ */
+static int configs_agree(const a2d_deck *deck, const char *old, const char *now) {
+  if (!strcmp(old, now)) return 1;
+  for (int pass = 0; pass < 2; pass++) {
+    const char *text = pass ? old : now, *other = pass ? now : old;
+    for (const char *p = text; *p;) {
+      const char *nl = strchr(p, '\n');
+      size_t l = nl ? (size_t)(nl - p) : strlen(p), other_len = 0;
+      const size_t plen = key_prefix(p, l);
+      const char *match = find_key_line(other, p, plen, &other_len);
+      if (match && (other_len != l || strncmp(match, p, l))) return 0;
+      if (!match && (pass || !new_default_key(deck, p, plen))) return 0;
+      p = nl ? nl + 1 : p + l;
+    }
+  }
+  return 1;
+}
+
 /* The stage's config text: its deck keys, plus its fingerprint of named inputs. */
 static a2d_err stage_config(a2d_context *ctx, const a2d_stage *stage, char **text) {
   char *extra = NULL, *joined;
@@ -126,7 +167,7 @@ static a2d_err check_config(a2d_context *ctx, const a2d_stage *stage, const char
   marks_group(stage, group, sizeof group);
   A2D_CHECK(a2d_store_get_string(ctx->store, group, "config", &old));
   a2d_err err = stage_config(ctx, stage, &now);
-  if (!err && old && strcmp(old, now)) {
+  if (!err && old && !configs_agree(ctx->deck, old, now)) {
     describe_change(old, now, change, sizeof change);
     err = A2D_ERROR(A2D_ERR_STATE,
                     "%s: stage %s %s with other deck values: %s; rerun with `a2d %s DECK "
@@ -182,7 +223,7 @@ static a2d_err plan_stage(a2d_context *ctx, const a2d_stage *stage, const char *
   A2D_CHECK(check_needs(ctx, stage));
   A2D_CHECK(a2d_stage_state(ctx, stage, state, sizeof state));
   A2D_CHECK(a2d_store_get_string(ctx->store, group, "config", &old));
-  int same = old && !strcmp(old, config);
+  int same = old && configs_agree(ctx->deck, old, config);
   free(old);
   if (!strcmp(state, "complete") && !ctx->force) {
     A2D_CHECK(check_config(ctx, stage, "is complete but was computed"));

@@ -176,6 +176,19 @@ bad "truncated study file" 3 'st2.h5: the study file is truncated (HDF5: truncat
 small_deck st3.h5 > st3.ini
 expect_ok "a third study file" "$A2D" prepare st3.ini
 bad "study file of another deck" 5 'st3.h5: stage prepare is complete but was computed with other deck values: [data] n_train' st3.ini prepare -- "$A2D" run st3.ini --set data.n_train=200
+# A key a2d gained after the stage ran, left at its default, is no change; set, it is one.
+/usr/bin/python3 - <<'PY'
+import h5py, numpy as np
+g = h5py.File("st3.h5", "a")["stages/prepare"]
+config = g.attrs["config"]
+config = config.decode() if isinstance(config, bytes) else config
+lines = [l for l in config.split("\n") if not l.startswith("[data] separation =")]
+assert len(lines) < len(config.split("\n")), "no separation line to drop"
+g.attrs["config"] = np.bytes_("\n".join(lines))  # fixed-length, as a2d writes
+PY
+expect_ok "a newer key at its default: prepare skipped" "$A2D" prepare st3.ini
+check "... as complete" grep -q "prepare: complete, skipped" out.txt
+bad "a newer key set: refused" 5 'stage prepare is complete but was computed with other deck values: [data] separation: was "(none)"' st3.ini prepare -- "$A2D" prepare st3.ini --set data.separation=2
 
 echo "$cases malformed inputs tried"
 check "at least 30 malformed inputs" test "$cases" -ge 30
