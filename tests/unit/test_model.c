@@ -39,23 +39,35 @@ static double reference_loss(const a2d_model *m, const double *p, const float *x
   return loss / (double)b;
 }
 
+/*
+ * A tiny model of `kind` (7 inputs, 4 classes), a workspace for 5 examples,
+ * its initial parameters (returned; NULL if the set-up failed) and 5 inputs
+ * into x (5 x 7), all drawn from `seed`.
+ */
+static float *tiny_problem(const char *kind, const int64_t *hidden, int nhidden, uint64_t seed,
+                           a2d_model *m, a2d_workspace **ws, float *x) {
+  *ws = NULL;
+  CHECK_OK(a2d_model_setup(m, kind, 7, 4, hidden, nhidden));
+  CHECK_OK(a2d_workspace_create(m, 5, ws));
+  if (!*ws) return NULL;
+  float *params = calloc((size_t)m->nparams, sizeof(float));
+  a2d_rng rng;
+  a2d_rng_seed(&rng, seed, 99, 0);
+  a2d_model_init(m, params, &rng);
+  for (int i = 0; i < 5 * 7; i++) x[i] = (float)a2d_rng_normal(&rng);
+  return params;
+}
+
 /* Analytic float32 gradient against central differences of the double reference. */
 static void check_gradient(const char *kind, const int64_t *hidden, int nhidden) {
-  const int64_t d = 7, C = 4, b = 5;
+  const int64_t C = 4, b = 5;
   a2d_model m;
-  a2d_workspace *ws = NULL;
-  CHECK_OK(a2d_model_setup(&m, kind, d, C, hidden, nhidden));
-  CHECK_OK(a2d_workspace_create(&m, b, &ws));
-  if (!ws) return;
-  float *params = calloc((size_t)m.nparams, sizeof(float));
+  a2d_workspace *ws;
+  float x[5 * 7], *params = tiny_problem(kind, hidden, nhidden, 5, &m, &ws, x);
+  if (!params) return;
   float *grad = calloc((size_t)m.nparams, sizeof(float));
   double *p = calloc((size_t)m.nparams, sizeof(double));
-  float x[5 * 7];
   int32_t y[5] = {0, 3, 1, 2, 3};
-  a2d_rng rng;
-  a2d_rng_seed(&rng, 5, 99, 0);
-  a2d_model_init(&m, params, &rng);
-  for (int i = 0; i < b * d; i++) x[i] = (float)a2d_rng_normal(&rng);
   for (int64_t i = 0; i < m.nparams; i++) p[i] = params[i];
 
   /* Forward: float logits agree with the double reference. */
@@ -108,22 +120,16 @@ static double reference_margin(const double *z, int32_t y, int64_t C) {
  * gradients agree to 1e-5 relative.
  */
 static void check_example_gradients(const char *kind, const int64_t *hidden, int nhidden) {
-  const int64_t d = 7, C = 4, b = 5;
+  const int64_t C = 4, b = 5;
   a2d_model m;
-  a2d_workspace *ws = NULL;
-  CHECK_OK(a2d_model_setup(&m, kind, d, C, hidden, nhidden));
-  CHECK_OK(a2d_workspace_create(&m, b, &ws));
-  if (!ws) return;
+  a2d_workspace *ws;
+  float x[5 * 7], *params = tiny_problem(kind, hidden, nhidden, 6, &m, &ws, x);
+  if (!params) return;
   const int64_t P = m.nparams;
-  float *params = calloc((size_t)P, sizeof(float)), *G = calloc((size_t)(b * P), sizeof(float));
+  float *G = calloc((size_t)(b * P), sizeof(float));
   float *sum = calloc((size_t)P, sizeof(float)), *grad = calloc((size_t)P, sizeof(float));
   double *p = calloc((size_t)P, sizeof(double)), zu[5 * 4], zd[5 * 4];
-  float x[5 * 7];
   int32_t y[5] = {2, 0, 3, 1, 3};
-  a2d_rng rng;
-  a2d_rng_seed(&rng, 6, 99, 0);
-  a2d_model_init(&m, params, &rng);
-  for (int i = 0; i < b * d; i++) x[i] = (float)a2d_rng_normal(&rng);
   for (int64_t k = 0; k < P; k++) p[k] = params[k];
   a2d_model_forward(&m, params, x, b, ws);
   a2d_margin_gradient(ws->logits, y, b, C, ws->dlogits);
