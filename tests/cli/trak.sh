@@ -97,6 +97,11 @@ PY
 check "the LDS is Spearman's of the stored predictions and observations ($(cat lds.txt))" \
   grep -q "^lds recomputed" lds.txt
 
+expect_ok "predicted against observed shifts" /usr/bin/python3 "$SRC/postprocess/attribution_shift.py" np2.h5
+check "a row per forget set, with an RMSE and its interval" \
+  test "$(grep -cE '^  (random_10|cluster_0) +[0-9]+ +-?[0-9.]+ +-?[0-9.]+ +[0-9.]+ \[[0-9.]+, [0-9.]+\]' out.txt)" -eq 2
+check "... of the trak attribution" grep -q "np2.h5: attribution trak" out.txt
+
 # ---- killed inside stage trak: resumes bit for bit on the same ranks ----
 for fault in trak:model-2 "trak: calibration:checkpoint-1"; do
   name=$(echo "$fault" | tr -cd 'a-z0-9-')
