@@ -42,7 +42,9 @@ enum {
   A2D_STREAM_TRAK_PROJECTION = 26, /* TRAK: column j of model k's projection, index (k << 32) + j */
   A2D_STREAM_TRAK_CAL_SUBSET = 27, /* TRAK calibration model k: its training subset */
   A2D_STREAM_TRAK_CAL_INIT = 28,   /* ... its initial parameters */
-  A2D_STREAM_TRAK_CAL_ORDER = 29   /* ... its order of examples */
+  A2D_STREAM_TRAK_CAL_ORDER = 29,  /* ... its order of examples */
+  A2D_STREAM_TRAK_INIT = 30,       /* TRAK's own full-data model k ([attribution] models) */
+  A2D_STREAM_TRAK_ORDER = 31
 };
 
 typedef struct a2d_rng {

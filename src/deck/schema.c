@@ -158,6 +158,10 @@ static const a2d_key_spec attribution_keys[] = {
     KEY("base_models", A2D_KEY_INT, "0", "[0, inf)", NULL, "trak",
         "TRAK: how many of the [train] base models (the first) give features, averaged; 0: all "
         "of them. At no training cost; the features' cost grows with them."),
+    KEY("models", A2D_KEY_INT, "0", "[0, inf)", NULL, "trak",
+        "TRAK: train this many models of its own on the whole training set ([train] settings, "
+        "seeds from [attribution] seed) and take their features instead of the base models' "
+        "(their training is charged to the setup cost); 0: the base models."),
     KEY("dims", A2D_KEY_INT, "1024", "[1, 65536]", NULL, "trak",
         "TRAK: dimensions k of the random projection of each example's margin gradient."),
     KEY("lambda", A2D_KEY_REAL, "0.01", "[0, inf)", NULL, "trak",

@@ -30,7 +30,7 @@
 
 /* The [attribution] keys and what the stage needs besides. */
 typedef struct trak_config {
-  int64_t base_models, dims, calibration_models, seed, lds_subsets, lds_seeds, lds_seed;
+  int64_t base_models, models, dims, calibration_models, seed, lds_subsets, lds_seeds, lds_seed;
   double lambda, alpha;
 } trak_config;
 
@@ -43,9 +43,15 @@ a2d_err a2d_attribution_is_trak(const a2d_deck *deck, int *trak) {
 }
 
 a2d_err a2d_stage_trak_check(const a2d_deck *deck) {
-  int64_t base, trained;
+  int64_t base, trained, own;
   A2D_CHECK(a2d_deck_int(deck, "attribution", "base_models", &base));
+  A2D_CHECK(a2d_deck_int(deck, "attribution", "models", &own));
   A2D_CHECK(a2d_deck_int(deck, "train", "models", &trained));
+  if (base > 0 && own > 0)
+    return A2D_ERROR(A2D_ERR_DECK,
+                     "%s: [attribution] base_models and models are both set: TRAK takes the base "
+                     "models' features or trains its own, not both",
+                     a2d_deck_origin(deck, "attribution", "models"));
   if (base > trained)
     return A2D_ERROR(
         A2D_ERR_DECK, "%s: [attribution] base_models = %lld, more than the %lld [train] models",
@@ -55,6 +61,7 @@ a2d_err a2d_stage_trak_check(const a2d_deck *deck) {
 
 static a2d_err read_config(const a2d_deck *deck, trak_config *c) {
   A2D_CHECK(a2d_deck_int(deck, "attribution", "base_models", &c->base_models));
+  A2D_CHECK(a2d_deck_int(deck, "attribution", "models", &c->models));
   A2D_CHECK(a2d_deck_int(deck, "attribution", "dims", &c->dims));
   A2D_CHECK(a2d_deck_real(deck, "attribution", "lambda", &c->lambda));
   A2D_CHECK(a2d_deck_int(deck, "attribution", "calibration_models", &c->calibration_models));
@@ -101,6 +108,55 @@ static a2d_err mean_diagonal(MPI_Comm comm, const double *phi, int64_t rows, int
   A2D_CHECK(err);
   *mean = sum / (double)k;
   return A2D_OK;
+}
+
+/*
+ * [attribution] models > 0: TRAK's own models on the whole training set,
+ * shared out in blocks over the ranks, into /attribution/trak/own_params
+ * (models x P; attribute complete once written, so a resumed run keeps
+ * them).  *examples and *core_seconds: their training cost (collective).
+ */
+static a2d_err own_models(a2d_context *ctx, const trak_config *c, const a2d_model *model,
+                          const a2d_sgd_config *cfg, const a2d_dataset *train, double *examples,
+                          double *core_seconds) {
+  a2d_err err = A2D_OK;
+  const char *path = A2D_TRAK_GROUP "/own_params", *group = A2D_TRAK_GROUP;
+  int64_t lo, hi, done = 0;
+  int present;
+  float *params = NULL;
+  a2d_trainer *trainer = NULL;
+  *examples = (double)(c->models * train->n * cfg->epochs);
+  if (ctx->resume) A2D_CHECK(a2d_store_get_int(ctx->store, group, "own_complete", &done, &present));
+  if (done) {
+    A2D_CHECK(a2d_store_get_real(ctx->store, group, "own_core_seconds", core_seconds, &present));
+    return A2D_OK;
+  }
+  const double start = a2d_now();
+  a2d_block_range(c->models, ctx->size, ctx->rank, &lo, &hi);
+  A2D_TRY(a2d_trainer_create(model, cfg, &trainer));
+  A2D_TRY(A2D_CALLOC(params, (hi - lo) * model->nparams + 1));
+  a2d_log("trak: training %lld models of its own on %lld examples, %lld epochs",
+          (long long)c->models, (long long)train->n, (long long)cfg->epochs);
+  for (int64_t k = lo; k < hi; k++) {
+    a2d_rng init, order;
+    a2d_rng_seed(&init, (uint64_t)c->seed, A2D_STREAM_TRAK_INIT, (uint64_t)k);
+    a2d_rng_seed(&order, (uint64_t)c->seed, A2D_STREAM_TRAK_ORDER, (uint64_t)k);
+    err = a2d_trainer_fit(trainer, train->x, train->y, NULL, train->n, &init, &order,
+                          params + (k - lo) * model->nparams, NULL);
+    if (err) break;
+  }
+  A2D_TRY(a2d_agree(ctx->comm, err));
+  A2D_TRY(a2d_stage_create_matrix(ctx, path, c->models, model->nparams, 0, 1));
+  A2D_TRY(a2d_store_write_rows(ctx->store, path, A2D_F32, lo, hi - lo, params));
+  *core_seconds = (a2d_now() - start) * ctx->size;
+  A2D_TRY(a2d_store_set_real(ctx->store, group, "own_core_seconds", *core_seconds));
+  A2D_TRY(a2d_store_flush(ctx->store));
+  A2D_TRY(a2d_store_set_int(ctx->store, group, "own_complete", 1));
+  A2D_TRY(a2d_store_flush(ctx->store));
+cleanup:
+  a2d_trainer_destroy(&trainer);
+  free(params);
+  return err;
 }
 
 /* Model j's features and psi into its group, unless a resumed run finished it (collective). */
@@ -361,12 +417,16 @@ a2d_err a2d_stage_trak(a2d_context *ctx) {
     A2D_FAIL(A2D_ERR_DECK, "%s: [attribution] base_models = %lld, but /train holds %lld models",
              a2d_deck_origin(ctx->deck, "attribution", "base_models"), (long long)c.base_models,
              (long long)dims[0]);
-  const int64_t K = c.base_models ? c.base_models : dims[0];
+  const int64_t K = c.models ? c.models : c.base_models ? c.base_models : dims[0];
+  const char *source = c.models ? A2D_TRAK_GROUP "/own_params" : "/train/params";
   a2d_log(
-      "trak: %lld base models, %lld-dimensional projections of %lld parameters, lambda %g x "
+      "trak: %lld %s models, %lld-dimensional projections of %lld parameters, lambda %g x "
       "the kernel's mean diagonal",
-      (long long)K, (long long)c.dims, (long long)model.nparams, c.lambda);
+      (long long)K, c.models ? "own" : "base", (long long)c.dims, (long long)model.nparams,
+      c.lambda);
   A2D_TRY(a2d_store_group(ctx->store, A2D_TRAK_GROUP));
+  double own_examples = 0, own_seconds = 0;
+  if (c.models) A2D_TRY(own_models(ctx, &c, &model, &cfg, &train, &own_examples, &own_seconds));
   A2D_TRY(a2d_store_set_int(ctx->store, A2D_TRAK_GROUP, "models", K));
   A2D_TRY(a2d_store_set_int(ctx->store, A2D_TRAK_GROUP, "dims", c.dims));
   A2D_TRY(a2d_store_set_real(ctx->store, A2D_TRAK_GROUP, "lambda", c.lambda));
@@ -384,7 +444,7 @@ a2d_err a2d_stage_trak(a2d_context *ctx) {
   a2d_progress progress;
   a2d_progress_start(&progress, "trak", "models", K, finished);
   for (int64_t j = 0; j < K; j++) {
-    A2D_TRY(a2d_store_read_rows(ctx->store, "/train/params", A2D_F32, j, 1, params));
+    A2D_TRY(a2d_store_read_rows(ctx->store, source, A2D_F32, j, 1, params));
     A2D_TRY(trak_model(ctx, &c, &model, &train, &val, params, j, &passes));
     all_passes += passes;
     char group[128];
@@ -398,8 +458,11 @@ a2d_err a2d_stage_trak(a2d_context *ctx) {
     a2d_fault_point(fault);
   }
   /* The features' cost: one forward and backward pass per example and projection pass. */
-  A2D_TRY(a2d_store_set_int(ctx->store, "/stages/trak", "feature_examples", all_passes));
-  A2D_TRY(a2d_store_set_real(ctx->store, "/stages/trak", "feature_seconds", core_seconds));
+  /* ... plus, with models of its own, their training. */
+  A2D_TRY(a2d_store_set_int(ctx->store, "/stages/trak", "feature_examples",
+                            all_passes + (int64_t)own_examples));
+  A2D_TRY(a2d_store_set_real(ctx->store, "/stages/trak", "feature_seconds",
+                             core_seconds + own_seconds));
   A2D_TRY(calibrate(ctx, &c, &train, &val, &model, &cfg, K));
   if (c.lds_subsets > 0) A2D_TRY(trak_lds(ctx, &c, &train, &val, &model, &cfg));
 cleanup:

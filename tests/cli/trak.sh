@@ -142,4 +142,21 @@ check "the report names the attribution and its LDS" \
 check "the report names TRAK's setup and the missing group term" \
   grep -q "here TRAK's: its features.*TRAK has no forget-set group term" out.txt
 check "setup cost = features + calibration models ($(tr '\n' ' ' < cost.txt))" grep -q "^charged" cost.txt
+
+# ---- TRAK's own models: trained on the whole set, their training charged ----
+trak_deck own.h5 > own.ini
+expect_ok "TRAK with 2 models of its own" np 2 "$A2D" run own.ini --set attribution.models=2
+check "it trained them" grep -q "trak: training 2 models of its own on 600 examples, 5 epochs" out.txt
+check "... and took their features" grep -q "trak: 2 own models, 150-dimensional" out.txt
+/usr/bin/python3 - own.h5 > own.txt <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+passes = 2 * (600 + 150) * 2  # models x points x blocks of 128 projection columns
+training = 2 * 600 * 5         # models x examples x epochs
+print("charged" if f["stages/trak"].attrs["feature_examples"] == passes + training
+      and f["attribution/trak/own_params"].shape[0] == 2 else "wrong")
+PY
+check "their training is in the setup cost" grep -q "^charged" own.txt
+expect_fail "base models and own models at once" 2 "base_models and models are both set" \
+  "$A2D" check own.ini --set attribution.models=2 --set attribution.base_models=2
 finish
