@@ -102,6 +102,13 @@ check "a row per forget set, with an RMSE and its interval" \
   test "$(grep -cE '^  (random_10|cluster_0) +[0-9]+ +-?[0-9.]+ +-?[0-9.]+ +[0-9.]+ \[[0-9.]+, [0-9.]+\]' out.txt)" -eq 2
 check "... of the trak attribution" grep -q "np2.h5: attribution trak" out.txt
 
+expect_ok "the LDS with its interval, paired across rank counts" \
+  /usr/bin/python3 "$SRC/postprocess/lds_interval.py" np1.h5 np2.h5
+check "np1's LDS with an interval around it" \
+  grep -qE "^np1.h5: attribution/trak LDS train [0-9.]+ \[[0-9.]+, [0-9.]+\]$" out.txt
+check "np2 against np1: no difference" \
+  grep -qE "^np2.h5: attribution/trak LDS train .*minus the first \+0.0000 .*\(not separated\)$" out.txt
+
 # ---- killed inside stage trak: resumes bit for bit on the same ranks ----
 for fault in trak:model-2 "trak: calibration:checkpoint-1"; do
   name=$(echo "$fault" | tr -cd 'a-z0-9-')
