@@ -1,6 +1,8 @@
 /*
  * test_trak.c - TRAK's pieces (a2d/trak.h): features are R^T of the
- * per-example margin gradient, with R from (seed, model, column) alone; the
+ * per-example margin gradient (against the back-propagated gradient in
+ * double, and against central differences of the margin in float32), with R
+ * from (seed, model, column) alone; the
  * same bits whoever computes a row; out-to-loss weights are 1 - p(label);
  * psi = Phi (Phi^T Phi + lambda I)^-1 from ScaLAPACK agrees with serial
  * LAPACK.  Ranks: 1, 2, 4.
@@ -77,6 +79,51 @@ static void test_features(const double *phi, const double *q) {
   free(g);
 }
 
+/*
+ * The projected gradients against central differences: R^T of the margin's
+ * gradient by central differences of the model's own float32 margin (step
+ * 1e-3, a ReLU kink crossed would show), agreeing with phi to 1e-3 of the
+ * largest |phi| of the example: float32's rounding over the step.
+ */
+static void test_central_differences(const double *phi) {
+  const int64_t P = model.nparams;
+  const float h = 1e-3f;
+  float *r = calloc((size_t)(P * K), sizeof *r), *w = calloc((size_t)P, sizeof *w);
+  double *fd = calloc((size_t)P, sizeof *fd);
+  a2d_workspace *ws = NULL;
+  CHECK_OK(a2d_workspace_create(&model, 1, &ws));
+  a2d_trak_projection(P, K, SEED, MODEL, 0, K, r);
+  double worst = 0;
+  const int64_t rows[3] = {7, 300, N - 2};
+  for (int e = 0; ws && e < 3; e++) {
+    const int64_t i = rows[e];
+    for (int64_t p = 0; p < P; p++) {
+      memcpy(w, params, sizeof(float) * (size_t)P);
+      w[p] = params[p] + h;
+      a2d_model_forward(&model, w, x + i * D, 1, ws);
+      const double up = a2d_margin(ws->logits, y[i], C);
+      w[p] = params[p] - h;
+      a2d_model_forward(&model, w, x + i * D, 1, ws);
+      fd[p] = (up - a2d_margin(ws->logits, y[i], C)) / (2.0 * (double)h);
+    }
+    double largest = 0, err = 0;
+    for (int64_t j = 0; j < K; j++) {
+      double s = 0;
+      for (int64_t p = 0; p < P; p++) s += (double)r[p * K + j] * fd[p];
+      largest = fmax(largest, fabs(phi[i * K + j]));
+      err = fmax(err, fabs(s - phi[i * K + j]));
+    }
+    worst = fmax(worst, err / largest);
+  }
+  printf("projected gradients against central differences: worst %.2e of the largest |phi|\n",
+         worst);
+  CHECK(worst < 1e-3);
+  a2d_workspace_destroy(&ws);
+  free(r);
+  free(w);
+  free(fd);
+}
+
 /* psi against dpotrf/dpotrs of the same kernel on this rank alone. */
 static void test_solve(MPI_Comm comm, const double *phi, int64_t row0, int64_t rows,
                        const double *psi) {
@@ -121,6 +168,7 @@ int main(int argc, char **argv) {
   CHECK_FAILS(a2d_trak_features(&model, params, x, y, 1, 3, K, SEED, MODEL, mine, NULL),
               A2D_ERR_INTERNAL, "multiple of");
   test_features(all, q);
+  test_central_differences(all);
   CHECK_OK(a2d_trak_solve(MPI_COMM_WORLD, N, K, LAMBDA, mine, psi));
   test_solve(MPI_COMM_WORLD, all, row0, rows, psi);
   free(all);
