@@ -74,13 +74,49 @@ void a2d_trak_attribution_free(a2d_trak_attribution *T) {
   memset(T, 0, sizeof *T);
 }
 
-/* U (S x k) = sum over removed i of qbar_i psi_i, for model j (every rank alike; collective). */
-static a2d_err removed_sums(a2d_trak_attribution *T, const char *group, const uint8_t *removed,
-                            int64_t S, float *rows, double *U) {
+/*
+ * U (S x k) = sum over removed i of qbar_i psi_i, for model j (every rank
+ * alike; collective).  When the sets remove few points in all (`needed`, the
+ * sorted union of `count` rows, at most an eighth of n), only those rows of
+ * psi are read: each rank reads its share and every rank gathers them all;
+ * otherwise psi is read whole, a chunk at a time.  Either way each set's sum
+ * runs over its rows in increasing order, the same bits.
+ */
+static a2d_err removed_sums(a2d_trak_attribution *T, MPI_Comm comm, const char *group,
+                            const uint8_t *removed, int64_t S, const int64_t *needed, int64_t count,
+                            float *rows, double *U) {
   char path[160];
   const int64_t n = T->n, k = T->k;
   snprintf(path, sizeof path, "%s/psi", group);
   memset(U, 0, sizeof(double) * (size_t)(S * k));
+  if (count <= n / 8) {
+    int rank, size;
+    int64_t lo, hi, total;
+    double *mine = NULL, *all = NULL;
+    A2D_CHECK_MPI(MPI_Comm_rank(comm, &rank));
+    A2D_CHECK_MPI(MPI_Comm_size(comm, &size));
+    a2d_block_range(count, size, rank, &lo, &hi);
+    a2d_err err = A2D_CALLOC(mine, (hi - lo) * k + 1);
+    for (int64_t r = lo; !err && r < hi; r++) {
+      const int64_t start[2] = {needed[r], 0}, one[2] = {1, k};
+      err = a2d_store_read_local(T->store, path, A2D_F32, 2, start, one, rows);
+      for (int64_t c = 0; !err && c < k; c++) mine[(r - lo) * k + c] = rows[c];
+    }
+    err = a2d_agree(comm, err);
+    if (!err) err = a2d_allgather_doubles(comm, mine, (hi - lo) * k, &all, &total);
+    for (int64_t s = 0; !err && s < S; s++)
+      for (int64_t r = 0; r < count; r++) {
+        const int64_t i = needed[r];
+        if (!removed[s * n + i]) continue;
+        const double w = T->qbar[i], *psi = all + r * k;
+        double *u = U + s * k;
+        for (int64_t c = 0; c < k; c++) u[c] += w * psi[c];
+      }
+    free(mine);
+    free(all);
+    A2D_CHECK(err);
+    return A2D_OK;
+  }
   for (int64_t r0 = 0; r0 < n; r0 += TRAK_READ_ROWS) {
     const int64_t count = n - r0 < TRAK_READ_ROWS ? n - r0 : TRAK_READ_ROWS;
     A2D_CHECK(a2d_store_read_rows(T->store, path, A2D_F32, r0, count, rows));
@@ -122,6 +158,7 @@ a2d_err a2d_trak_predict_shifts(a2d_trak_attribution *T, MPI_Comm comm, const ui
   int64_t t0, t1, total;
   float *rows = NULL, *phi = NULL;
   double *U = NULL, *mine = NULL, *all = NULL;
+  int64_t *needed = NULL, count = 0;
   A2D_TRY_MPI(MPI_Comm_rank(comm, &rank));
   A2D_TRY_MPI(MPI_Comm_size(comm, &size));
   a2d_block_range(targets, size, rank, &t0, &t1);
@@ -130,9 +167,15 @@ a2d_err a2d_trak_predict_shifts(a2d_trak_attribution *T, MPI_Comm comm, const ui
   A2D_TRY(A2D_CALLOC(phi, local * k + 1));
   A2D_TRY(A2D_CALLOC(U, S * k));
   A2D_TRY(A2D_CALLOC(mine, local * S + 1));
+  A2D_TRY(A2D_CALLOC(needed, T->n + 1));
+  for (int64_t i = 0; i < T->n; i++) {
+    int any = 0;
+    for (int64_t s = 0; s < S && !any; s++) any = removed[s * T->n + i];
+    if (any) needed[count++] = i;
+  }
   for (int64_t j = 0; j < T->models; j++) {
     a2d_trak_model_group(j, group, sizeof group);
-    A2D_TRY(removed_sums(T, group, removed, S, rows, U));
+    A2D_TRY(removed_sums(T, comm, group, removed, S, needed, count, rows, U));
     A2D_TRY(a2d_agree(comm, target_features(T, group, t0, t1, phi)));
     for (int64_t t = 0; t < local; t++)
       for (int64_t s = 0; s < S; s++) {
@@ -152,5 +195,6 @@ cleanup:
   free(U);
   free(mine);
   free(all);
+  free(needed);
   return err;
 }
