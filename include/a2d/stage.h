@@ -45,6 +45,12 @@ typedef struct a2d_stage {
   const char *needs;   /* comma-separated stages that must be complete first */
   a2d_err (*run)(a2d_context *ctx);
   /*
+   * Optional: whether the deck leaves the stage nothing to do (*why, a
+   * reason, or NULL to run it).  The driver then logs "<stage>: nothing to
+   * do (<why>)" and marks the stage complete without running it.
+   */
+  a2d_err (*idle)(const a2d_deck *deck, const char **why);
+  /*
    * Optional: check the stage's deck settings without data or study file, so
    * that `a2d check` and the start of `a2d run` catch mistakes before hours
    * of earlier stages.  Runs on every rank; A2D_ERR_DECK for deck errors.
@@ -84,6 +90,9 @@ a2d_err a2d_stage_ensemble(a2d_context *ctx);
 a2d_err a2d_stage_fit(a2d_context *ctx);
 a2d_err a2d_stage_trak(a2d_context *ctx);
 a2d_err a2d_stage_trak_check(const a2d_deck *deck);
+a2d_err a2d_stage_ensemble_idle(const a2d_deck *deck, const char **why);
+a2d_err a2d_stage_fit_idle(const a2d_deck *deck, const char **why);
+a2d_err a2d_stage_trak_idle(const a2d_deck *deck, const char **why);
 a2d_err a2d_stage_forget(a2d_context *ctx);
 a2d_err a2d_stage_forget_check(const a2d_deck *deck);
 a2d_err a2d_stage_forget_fingerprint(const a2d_deck *deck, char **text);

@@ -268,7 +268,12 @@ a2d_err a2d_stage_execute(a2d_context *ctx, const a2d_stage *stage) {
   /* ---- run, then mark complete only once the data is on disk ---- */
   double t0 = a2d_now();
   a2d_memory_reset_peak();
-  A2D_TRY(a2d_agree(ctx->comm, stage->run(ctx)));
+  const char *why = NULL;
+  if (stage->idle) A2D_TRY(a2d_agree(ctx->comm, stage->idle(ctx->deck, &why)));
+  if (why)
+    a2d_log("%s: nothing to do (%s)", stage->name, why);
+  else
+    A2D_TRY(a2d_agree(ctx->comm, stage->run(ctx)));
   A2D_TRY(a2d_store_flush(ctx->store));
   snprintf(fault, sizeof fault, "%s:before-complete", stage->name);
   a2d_fault_point(fault);

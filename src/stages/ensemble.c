@@ -14,6 +14,13 @@
 #include "a2d/parallel.h"
 #include "subset_models.h"
 
+a2d_err a2d_stage_ensemble_idle(const a2d_deck *deck, const char **why) {
+  int trak = 0;
+  A2D_CHECK(a2d_attribution_is_trak(deck, &trak));
+  *why = trak ? "[attribution] method = trak needs no ensemble" : NULL;
+  return A2D_OK;
+}
+
 a2d_err a2d_stage_ensemble(a2d_context *ctx) {
   a2d_err err = A2D_OK;
   a2d_dataset train = {0}, val = {0};
@@ -22,12 +29,6 @@ a2d_err a2d_stage_ensemble(a2d_context *ctx) {
   a2d_subset_plan p;
   double alpha;
 
-  int trak;
-  A2D_TRY(a2d_attribution_is_trak(ctx->deck, &trak));
-  if (trak) {
-    a2d_log("ensemble: nothing to do ([attribution] method = trak needs no ensemble)");
-    return A2D_OK;
-  }
   memset(&p, 0, sizeof p);
   p.group = "/ensemble";
   p.timing = "/stages/ensemble/models";

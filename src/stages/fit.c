@@ -540,6 +540,13 @@ cleanup:
   return err;
 }
 
+a2d_err a2d_stage_fit_idle(const a2d_deck *deck, const char **why) {
+  int trak = 0;
+  A2D_CHECK(a2d_attribution_is_trak(deck, &trak));
+  *why = trak ? "[attribution] method = trak: stage trak attributes" : NULL;
+  return A2D_OK;
+}
+
 a2d_err a2d_stage_fit(a2d_context *ctx) {
   a2d_err err = A2D_OK;
   fit_config c;
@@ -550,12 +557,6 @@ a2d_err a2d_stage_fit(a2d_context *ctx) {
   double start = a2d_now(), seconds = 0;
 
   memset(&f, 0, sizeof f);
-  int trak;
-  A2D_TRY(a2d_attribution_is_trak(ctx->deck, &trak));
-  if (trak) {
-    a2d_log("fit: nothing to do ([attribution] method = trak: stage trak attributes)");
-    return A2D_OK;
-  }
   A2D_TRY(read_config(ctx->deck, &c));
   A2D_TRY(setup_create(ctx, &c, &f));
   const double setup_seconds = a2d_now() - start;

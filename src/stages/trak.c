@@ -389,6 +389,13 @@ cleanup:
   return err;
 }
 
+a2d_err a2d_stage_trak_idle(const a2d_deck *deck, const char **why) {
+  int trak = 0;
+  A2D_CHECK(a2d_attribution_is_trak(deck, &trak));
+  *why = trak ? NULL : "[attribution] method = datamodels";
+  return A2D_OK;
+}
+
 a2d_err a2d_stage_trak(a2d_context *ctx) {
   a2d_err err = A2D_OK;
   trak_config c;
@@ -396,14 +403,9 @@ a2d_err a2d_stage_trak(a2d_context *ctx) {
   a2d_model model;
   a2d_sgd_config cfg;
   float *params = NULL;
-  int trak = 0, rank;
+  int rank;
   int64_t dims[8], passes = 0, all_passes = 0;
   double core_seconds = 0, model_seconds;
-  A2D_TRY(a2d_attribution_is_trak(ctx->deck, &trak));
-  if (!trak) {
-    a2d_log("trak: nothing to do ([attribution] method = datamodels)");
-    goto cleanup;
-  }
   A2D_TRY(read_config(ctx->deck, &c));
   A2D_TRY(a2d_stage_read_split(ctx, "train", &train));
   A2D_TRY(a2d_stage_read_split(ctx, "val", &val));
