@@ -13,10 +13,15 @@ A2D_PACKAGES=(
   slurm-wlm munge valgrind
 )
 
-# Install the packages that are not installed yet; fast when none are missing.
+# What the tests need beyond that (scripts/test): PyTorch on CPU, for the worked
+# example of bringing your own models (examples/pytorch, tests/cli/pytorch_example.sh).
+A2D_TEST_PACKAGES=(python3-torch)
+
+# Install the packages that are not installed yet (A2D_PACKAGES and any named);
+# fast when none are missing.
 a2d_install_packages() {
   local missing=() p
-  for p in "${A2D_PACKAGES[@]}"; do
+  for p in "${A2D_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -31,9 +31,10 @@ typedef struct a2d_context {
   int rank, size;
   a2d_deck *deck;
   a2d_store *store;
-  int force;   /* recompute even if complete */
-  int verbose; /* more logging */
-  int resume;  /* set by the driver: partial results of an interrupted run may be reused */
+  int force;         /* recompute even if complete */
+  int verbose;       /* more logging */
+  int resume;        /* set by the driver: partial results of an interrupted run may be reused */
+  const char *stage; /* set by the driver: the stage running, for messages */
 } a2d_context;
 
 typedef struct a2d_stage {
@@ -85,9 +86,14 @@ a2d_err a2d_stage_state(a2d_context *ctx, const a2d_stage *stage, char *state, s
 
 /* ---- the stages ---- */
 a2d_err a2d_stage_prepare(a2d_context *ctx);
+a2d_err a2d_stage_prepare_fingerprint(const a2d_deck *deck, char **text);
 a2d_err a2d_stage_train(a2d_context *ctx);
+a2d_err a2d_stage_train_fingerprint(const a2d_deck *deck, char **text);
 a2d_err a2d_stage_ensemble(a2d_context *ctx);
+a2d_err a2d_stage_ensemble_check(const a2d_deck *deck);
+a2d_err a2d_stage_ensemble_fingerprint(const a2d_deck *deck, char **text);
 a2d_err a2d_stage_fit(a2d_context *ctx);
+a2d_err a2d_stage_fit_fingerprint(const a2d_deck *deck, char **text);
 a2d_err a2d_stage_trak(a2d_context *ctx);
 a2d_err a2d_stage_trak_check(const a2d_deck *deck);
 a2d_err a2d_stage_ensemble_idle(const a2d_deck *deck, const char **why);
@@ -101,6 +107,7 @@ a2d_err a2d_stage_tune_check(const a2d_deck *deck);
 a2d_err a2d_stage_unlearn_check(const a2d_deck *deck);
 a2d_err a2d_stage_unlearn(a2d_context *ctx);
 a2d_err a2d_stage_oracle(a2d_context *ctx);
+a2d_err a2d_stage_oracle_fingerprint(const a2d_deck *deck, char **text);
 a2d_err a2d_stage_evaluate(a2d_context *ctx);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "a2d/deck.h"
 #include "a2d/error.h"
+#include "a2d/export.h"
 #include "a2d/parallel.h"
 #include "a2d/plan.h"
 #include "a2d/provenance.h"
@@ -42,7 +43,9 @@ typedef struct cli_args {
   const char *deck_path; /* the first argument after the command */
   const char *pos[2];    /* arguments after that: `study SUB PATH`, `get DECK KEY` */
   int npos;
-  const char *out;                                          /* --out FOLDER (study expand) */
+  const char *out;                                          /* --out FOLDER (study expand), PATH */
+  const char *what, *forget, *method;                       /* export */
+  const char *until;                                        /* run: the last stage */
   const char *nodes, *ranks_per_node, *mem_per_node, *from; /* plan */
   const char *sets[MAX_SETS];
   int nsets;
@@ -67,7 +70,15 @@ static a2d_err parse_args(int argc, char **argv, cli_args *args) {
       args->sets[args->nsets++] = value;
     } else if (!strcmp(a, "--out") || !strncmp(a, "--out=", 6)) {
       args->out = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
-      if (!args->out) return A2D_ERROR(A2D_ERR_DECK, "--out needs a folder");
+      if (!args->out) return A2D_ERROR(A2D_ERR_DECK, "--out needs a path");
+    } else if (!strcmp(a, "--what") || !strcmp(a, "--forget") || !strcmp(a, "--method") ||
+               !strcmp(a, "--until")) {
+      const char *value = i + 1 < argc ? argv[++i] : NULL;
+      if (!value) return A2D_ERROR(A2D_ERR_DECK, "%s needs a value", a);
+      *(!strcmp(a, "--what")     ? &args->what
+        : !strcmp(a, "--forget") ? &args->forget
+        : !strcmp(a, "--until")  ? &args->until
+                                 : &args->method) = value;
     } else if (!strcmp(a, "--nodes") || !strcmp(a, "--ranks-per-node") ||
                !strcmp(a, "--mem-per-node") || !strcmp(a, "--from")) {
       const char *value = i + 1 < argc ? argv[++i] : NULL;
@@ -186,8 +197,8 @@ static a2d_err command_status(a2d_context *ctx, const cli_args *args) {
   return A2D_OK;
 }
 
-/* `a2d run` (stage == NULL) or `a2d STAGE`. */
-static a2d_err command_run(a2d_context *ctx, const a2d_stage *only) {
+/* `a2d run` (stage == NULL; up to and including `until` if not NULL) or `a2d STAGE`. */
+static a2d_err command_run(a2d_context *ctx, const a2d_stage *only, const a2d_stage *until) {
   A2D_CHECK(open_study(ctx));
   a2d_log("study file %s, %d rank%s; OpenBLAS %s kernels, %d thread%s per rank",
           a2d_store_path(ctx->store), ctx->size, ctx->size > 1 ? "s" : "", openblas_get_corename(),
@@ -199,7 +210,10 @@ static a2d_err command_run(a2d_context *ctx, const a2d_stage *only) {
   if (only) {
     A2D_CHECK(a2d_stage_execute(ctx, only));
   } else {
-    for (const a2d_stage *s = a2d_stages; s->name; s++) A2D_CHECK(a2d_stage_execute(ctx, s));
+    for (const a2d_stage *s = a2d_stages; s->name; s++) {
+      A2D_CHECK(a2d_stage_execute(ctx, s));
+      if (s == until) break;
+    }
   }
   A2D_CHECK(a2d_store_close(&ctx->store));
   const char *path;
@@ -312,6 +326,24 @@ static a2d_err write_report_files(const a2d_context *ctx, const char *path, cons
   return err;
 }
 
+/* `a2d export`: the study's arrays in the import layout (a2d/export.h). */
+static a2d_err command_export(a2d_context *ctx, const cli_args *args) {
+  const char *path, *what = args->what ? args->what : "study";
+  static const char *const whats[] = {"study", "targets", "params"};
+  int kind = -1;
+  for (int i = 0; i < 3; i++)
+    if (!strcmp(what, whats[i])) kind = i;
+  if (kind < 0)
+    return A2D_ERROR(A2D_ERR_DECK, "--what %s: expected study, targets or params", what);
+  if (!args->out)
+    return A2D_ERROR(A2D_ERR_DECK,
+                     "a2d export needs --out PATH (a .h5 file, or a folder for .npy files)");
+  A2D_CHECK(a2d_deck_string(ctx->deck, "output", "path", &path));
+  A2D_CHECK(a2d_store_open_read(ctx->comm, path, &ctx->store));
+  A2D_CHECK(a2d_export(ctx, (a2d_export_what)kind, args->forget, args->method, args->out));
+  return A2D_OK;
+}
+
 /*
  * `a2d report`: the summary table on screen; report.md and summary.csv in the
  * folder <study file without .h5>-report beside the study file, so studies
@@ -418,13 +450,15 @@ static a2d_err command_plan(a2d_context *ctx, const cli_args *args) {
 
 /* `a2d run`: every stage in order. */
 static a2d_err command_run_all(a2d_context *ctx, const cli_args *args) {
-  (void)args;
-  return command_run(ctx, NULL);
+  const a2d_stage *until = args->until ? a2d_stage_find(args->until) : NULL;
+  if (args->until && !until)
+    return A2D_ERROR(A2D_ERR_DECK, "--until %s: not a stage (see a2d stages)", args->until);
+  return command_run(ctx, NULL, until);
 }
 
 /* `a2d STAGE`: the one stage the command names. */
 static a2d_err command_stage(a2d_context *ctx, const cli_args *args) {
-  return command_run(ctx, a2d_stage_find(args->command));
+  return command_run(ctx, a2d_stage_find(args->command), NULL);
 }
 
 /* `a2d get DECK SECTION.KEY`: one effective deck value, on rank 0. */
@@ -485,8 +519,9 @@ typedef struct cli_command {
  * usage rows (study) has a row for each; the first is the one dispatched.
  */
 static const cli_command commands[] = {
-    {"run", "run DECK [options]", "run every stage in order, skipping completed ones",
-     CMD_DECK | CMD_STAGES, command_run_all},
+    {"run", "run DECK [--until STAGE] [options]",
+     "run every stage in order (up to STAGE), skipping\ncompleted ones", CMD_DECK | CMD_STAGES,
+     command_run_all},
     {NULL, "STAGE DECK [options]", "run one stage", CMD_DECK | CMD_STAGES, command_stage},
     {"check", "check DECK [options]", "validate DECK and print the effective deck",
      CMD_DECK | CMD_STAGES, command_check},
@@ -507,6 +542,11 @@ static const cli_command commands[] = {
      0, command_study},
     {"study", "study collect FOLDER", "gather every case's summary into FOLDER/collected.csv", 0,
      command_study},
+    {"export", "export DECK --out PATH [--what study|targets|params] [--forget F] [--method M]",
+     "write the study's models (study), DMM's targets for forget set F\n(targets) or "
+     "method M's unlearned parameters (params)\nin the import layout: PATH.h5, or a folder of "
+     ".npy\n(docs/import.md)",
+     CMD_DECK, command_export},
     {"get", "get DECK SECTION.KEY", "print one effective deck value", CMD_DECK | CMD_KEY,
      command_get},
     {"stages", "stages", "print the stage names in pipeline order", 0, command_stages},
@@ -560,7 +600,11 @@ static void print_usage(FILE *out) {
           "  --force                   recompute even completed stages; later stages become "
           "stale\n"
           "                            (study expand: replace another expansion in FOLDER)\n"
-          "  --out FOLDER              study expand: where the case decks go\n"
+          "  --out PATH                study expand: the folder of the case decks; export: the\n"
+          "                            file (.h5) or folder (.npy files) to write\n"
+          "  --what W, --forget F, --method M\n"
+          "                            export: what to write (study, targets, params), of\n"
+          "                            which forget set and method\n"
           "  --verbose, -v             more output, and error traces\n\n"
           "Launch with MPI for parallel stages: mpirun -np 4 a2d run study.ini\n"
           "Deck keys: docs/deck.md.  Study file layout: docs/study-file.md.\n");

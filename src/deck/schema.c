@@ -22,12 +22,21 @@ static const a2d_key_spec output_keys[] = {
         "Path of the HDF5 study file; created if missing, resumed if present."),
     END};
 
+/* [import]: outputs of models trained elsewhere (docs/import.md). */
+static const a2d_key_spec import_keys[] = {
+    KEY("path", A2D_KEY_STRING, "", NULL, NULL, NULL,
+        "The import: an HDF5 file or a folder of .npy files in the layout of docs/import.md, "
+        "relative to the deck's folder. Stages whose source is import read it; a change to the "
+        "arrays a stage read makes it out of date, like a changed key."),
+    END};
+
 /* [data]: the data set, how many examples, and feature scaling. */
 static const a2d_key_spec data_keys[] = {
-    KEY("source", A2D_KEY_ENUM, "fashion-mnist", NULL, "fashion-mnist|mnist|idx|csv|hdf5|synthetic",
-        "prepare",
+    KEY("source", A2D_KEY_ENUM, "fashion-mnist", NULL,
+        "fashion-mnist|mnist|idx|csv|hdf5|synthetic|import", "prepare",
         "Where the examples come from: an MNIST-layout IDX directory (fashion-mnist, mnist, idx), "
-        "CSV or HDF5 files, or the seeded synthetic generator (Gaussian class clusters)."),
+        "CSV or HDF5 files, the seeded synthetic generator (Gaussian class clusters), or the "
+        "[import] (labels, and features if it has them: docs/import.md)."),
     KEY("path", A2D_KEY_STRING, "", NULL, NULL, "prepare",
         "IDX sources: the directory holding train-/t10k- files (empty: "
         "/usr/share/datasets/fashion-mnist for fashion-mnist, /usr/share/datasets/mnist for "
@@ -70,6 +79,10 @@ static const a2d_key_spec model_keys[] = {
 
 /* [train]: the optimiser, and the base models of stage train. */
 static const a2d_key_spec train_keys[] = {
+    KEY("source", A2D_KEY_ENUM, "a2d", NULL, "a2d|import", "train",
+        "a2d: train the base models here; import: read their outputs from the [import] "
+        "(train/..., [train] models rows; docs/import.md). Imported base models have no "
+        "parameters: methods that fine-tune them must be imported too."),
     KEY("models", A2D_KEY_INT, "4", "[1, inf)", NULL, "train",
         "Number of base models K trained on the whole training set (model k from seed, k)."),
     KEY("seed", A2D_KEY_INT, "0", "[0, inf)", NULL, "train",
@@ -100,6 +113,9 @@ static const a2d_key_spec train_keys[] = {
 
 /* [ensemble]: the subset-retrain ensemble behind the datamodels. */
 static const a2d_key_spec ensemble_keys[] = {
+    KEY("source", A2D_KEY_ENUM, "a2d", NULL, "a2d|import", "ensemble",
+        "a2d: train the ensemble here; import: read its masks and outputs from the [import] "
+        "(ensemble/..., docs/import.md), with its LDS models (lds/...) if it has them."),
     KEY("models", A2D_KEY_INT, "256", "[1, inf)", NULL, "ensemble",
         "Number of models M, each trained on its own random subset."),
     KEY("alpha", A2D_KEY_REAL, "0.5", "(0, 1]", NULL, "ensemble,trak",
@@ -244,16 +260,24 @@ static const a2d_key_spec unlearn_keys[] = {
       KEY("match", A2D_KEY_ENUM, "auto", NULL, "auto|logits|margin", "tune,unlearn",             \
           "What is matched with squared error: logits, margin, or auto (" auto_is ").")
 
+/* Where a method's unlearned models come from. */
+#define SOURCE_KEY                                                                              \
+  KEY("source", A2D_KEY_ENUM, "a2d", NULL, "a2d|import", "tune,unlearn",                        \
+      "a2d: run the method here; import: read its unlearned models' outputs and cost from the " \
+      "[import] (unlearn/<forget>/<method>/..., [train] models rows per forget set; "           \
+      "docs/import.md).")
+
 static const a2d_key_spec unlearn_ga_keys[] = {
-    FINETUNE_KEYS("tune,unlearn", "sgd", "0.01", "1", "2", "64"), END};
+    SOURCE_KEY, FINETUNE_KEYS("tune,unlearn", "sgd", "0.01", "1", "2", "64"), END};
 static const a2d_key_spec unlearn_gd_keys[] = {
-    FINETUNE_KEYS("tune,unlearn", "sgd", "0.01", "1", "1", "128"), END};
+    SOURCE_KEY, FINETUNE_KEYS("tune,unlearn", "sgd", "0.01", "1", "1", "128"), END};
 static const a2d_key_spec unlearn_ascent_descent_keys[] = {
-    FINETUNE_KEYS("tune,unlearn", "sgd", "0.01", "1", "1", "128"),
+    SOURCE_KEY, FINETUNE_KEYS("tune,unlearn", "sgd", "0.01", "1", "1", "128"),
     KEY("ascent_lr", A2D_KEY_REAL, "0.01", "(0, inf)", NULL, "tune,unlearn",
         "Learning rate of the ascent passes on the forget set (decayed like lr)."),
     END};
 static const a2d_key_spec unlearn_scrub_keys[] = {
+    SOURCE_KEY,
     FINETUNE_KEYS("tune,unlearn", "sgd", "0.005", "1", "2", "128"),
     KEY("max_epochs", A2D_KEY_INT, "1", "[0, inf)", NULL, "tune,unlearn",
         "Epochs (the first ones) that begin with a max-step: ascent on the KL divergence to the "
@@ -266,21 +290,25 @@ static const a2d_key_spec unlearn_scrub_keys[] = {
         "Softmax temperature of the KL divergences (scaled by temperature^2)."),
     END};
 static const a2d_key_spec unlearn_om_keys[] = {
-    FINETUNE_KEYS("tune,unlearn", "adam", "0.001", "0.95", "10", "64"),
+    SOURCE_KEY, FINETUNE_KEYS("tune,unlearn", "adam", "0.001", "0.95", "10", "64"),
     MATCH_KEYS("logits when the targets have them"), END};
 static const a2d_key_spec unlearn_dm_direct_keys[] = {
+    SOURCE_KEY,
     KEY("form", A2D_KEY_ENUM, "anchored", NULL, "anchored|direct", "tune,unlearn",
         "Datamodel prediction: anchored (the base model's outputs minus the forget points' "
         "attributions) or direct (theta . 1[retain] + intercept)."),
     GROUP_KEYS, END};
 static const a2d_key_spec unlearn_dmm_keys[] = {
+    SOURCE_KEY,
     FINETUNE_KEYS("tune,unlearn", "adam", "0.001", "0.95", "10", "64"),
     MATCH_KEYS("logits with per-class datamodels, margin with margin datamodels"),
     KEY("form", A2D_KEY_ENUM, "anchored", NULL, "anchored|direct", "tune,unlearn",
         "Datamodel targets: anchored (base outputs minus the forget points' attributions) or "
         "direct (theta . 1[retain] + intercept)."),
-    GROUP_KEYS, END};
+    GROUP_KEYS,
+    END};
 static const a2d_key_spec unlearn_newton_keys[] = {
+    SOURCE_KEY,
     KEY("gradient", A2D_KEY_ENUM, "difference", NULL, "difference|retain", "tune,unlearn",
         "The step's gradient: difference (grad L_R - grad L_S at the trained model: what removing "
         "the forget points changes; right for a model trained short of the optimum) or retain "
@@ -297,6 +325,9 @@ static const a2d_key_spec unlearn_newton_keys[] = {
 
 /* [oracle]: models retrained from scratch on each retain set, the reference of evaluation. */
 static const a2d_key_spec oracle_keys[] = {
+    KEY("source", A2D_KEY_ENUM, "a2d", NULL, "a2d|import", "oracle",
+        "a2d: retrain the oracles here; import: read every forget set's oracles from the "
+        "[import] (oracle/<forget>/..., N rows, or 2N with noise_floor; docs/import.md)."),
     KEY("models", A2D_KEY_INT, "8", "[1, inf)", NULL, "oracle",
         "Oracles N per forget set, retrained on the retain set with [train]'s recipe."),
     KEY("seed", A2D_KEY_INT, "5", "[0, inf)", NULL, "oracle",
@@ -375,6 +406,8 @@ static const a2d_key_spec study_named =
 
 const a2d_section_spec a2d_deck_schema[] = {
     {"output", "Where results are written.", output_keys, NULL, 0},
+    {"import", "Outputs of models trained elsewhere, read by the stages whose source is import.",
+     import_keys, NULL, 0},
     {"data", "The data set: source, number of examples, scaling. Used by stage `prepare`.",
      data_keys, NULL, 0},
     {"model", "The model trained by stages `train` and `ensemble` (and later ones).", model_keys,

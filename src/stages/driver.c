@@ -230,6 +230,7 @@ static a2d_err plan_stage(a2d_context *ctx, const a2d_stage *stage, const char *
     *skip = 1;
   }
   ctx->resume = !ctx->force && same && !strcmp(state, "running");
+  ctx->stage = stage->name;
   return A2D_OK;
 }
 

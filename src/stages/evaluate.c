@@ -74,7 +74,8 @@ static a2d_err read_sum(a2d_store *store, const char *group, const char *name, i
   else
     A2D_TRY(a2d_store_read_rows(store, path, A2D_F64, 0, rows, v));
   *sum = 0;
-  for (int64_t i = 0; i < rows; i++) *sum += integer ? (double)iv[i] : v[i];
+  /* A count below 0 is unknown (imported without it: docs/import.md), and so is the sum. */
+  for (int64_t i = 0; i < rows; i++) *sum += integer ? (iv[i] < 0 ? NAN : (double)iv[i]) : v[i];
 cleanup:
   free(v);
   free(iv);
@@ -369,6 +370,9 @@ static a2d_err subset_cost(a2d_store *store, const char *group, const char *timi
   A2D_CHECK(a2d_store_exists(store, path, &timed));
   if (counted) {
     A2D_CHECK(read_sum(store, group, "examples", 1, *models, examples));
+    if (isnan(*examples))
+      a2d_log("evaluate: %s was imported without its examples per model: its cost is unknown",
+              group);
   } else {
     A2D_CHECK(A2D_CALLOC(masks, dims[0] * dims[1] + 1));
     snprintf(path, sizeof path, "%s/masks", group);

@@ -547,11 +547,28 @@ a2d_err a2d_stage_fit_idle(const a2d_deck *deck, const char **why) {
   return A2D_OK;
 }
 
+/* The arrays of the import that stage fit reads: the LDS models of an imported ensemble. */
+static const char *const import_arrays[] = {
+    "lds/masks",      "lds/margins_train", "lds/margins_val", "lds/logits_train",
+    "lds/logits_val", "lds/examples",      "lds/seconds"};
+
+a2d_err a2d_stage_fit_fingerprint(const a2d_deck *deck, char **text) {
+  int source, trak = 0;
+  *text = NULL;
+  A2D_CHECK(a2d_deck_enum(deck, "ensemble", "source", &source));
+  A2D_CHECK(a2d_attribution_is_trak(deck, &trak));
+  if (!source || trak) return A2D_OK;
+  A2D_CHECK(a2d_stage_import_fingerprint(deck, import_arrays, 7, text));
+  return A2D_OK;
+}
+
 a2d_err a2d_stage_fit(a2d_context *ctx) {
   a2d_err err = A2D_OK;
   fit_config c;
   fit_setup f;
   block_id *blocks = NULL;
+  a2d_import *imp = NULL;
+  int imported = 0;
   int64_t rows = 0, nnz = 0, block_size = 0;
   int present, joined = 0;
   double start = a2d_now(), seconds = 0;
@@ -610,8 +627,22 @@ a2d_err a2d_stage_fit(a2d_context *ctx) {
   }
 
   /* ---- the linear datamodeling score ---- */
-  if (c.lds_subsets > 0) A2D_TRY(a2d_lds_run(ctx, c.lds_subsets, c.lds_seeds, c.seed));
+  A2D_TRY(a2d_deck_enum(ctx->deck, "ensemble", "source", &imported));
+  if (imported) { /* LDS models trained here would not be the imported ensemble's kind */
+    int has = 0;
+    A2D_TRY(a2d_stage_import_open(ctx->deck, "[ensemble] source = import", &imp));
+    A2D_TRY(a2d_import_has(imp, "lds/masks", &has));
+    if (!has)
+      a2d_log(
+          "fit: no LDS: the ensemble is imported, and the import has no LDS models "
+          "(lds/masks, docs/import.md)");
+    else if (c.lds_subsets > 0)
+      A2D_TRY(a2d_lds_run(ctx, c.lds_subsets, c.lds_seeds, c.seed, imp));
+  } else if (c.lds_subsets > 0) {
+    A2D_TRY(a2d_lds_run(ctx, c.lds_subsets, c.lds_seeds, c.seed, NULL));
+  }
 cleanup:
+  A2D_CLEANUP(a2d_import_close(&imp));
   free(blocks);
   A2D_CLEANUP(setup_free(&f));
   return err;

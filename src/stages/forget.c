@@ -25,7 +25,7 @@
 #include "a2d/text.h"
 #include "stage_util.h"
 
-typedef enum set_kind { SET_RANDOM, SET_CLASS, SET_CLUSTER, SET_FILE } set_kind;
+typedef enum set_kind { SET_RANDOM, SET_CLASS, SET_CLUSTER, SET_FILE, SET_IMPORT } set_kind;
 
 /* One forget set: its deck entry, what it asks for, and (once drawn) its indices. */
 typedef struct forget_set {
@@ -74,17 +74,6 @@ static a2d_err parse_field(const forget_set *s, const char *form, const char *wh
   return A2D_OK;
 }
 
-/* A copy of `path`, made relative to the folder of the deck file when it is relative. */
-static a2d_err resolve_path(const a2d_deck *deck, const char *path, char **out) {
-  const char *deck_path = a2d_deck_name(deck), *slash = strrchr(deck_path, '/');
-  size_t dir = path[0] == '/' || !slash ? 0 : (size_t)(slash - deck_path) + 1;
-  size_t len = dir + strlen(path) + 1;
-  A2D_CHECK(a2d_calloc(len, 1, out));
-  memcpy(*out, deck_path, dir);
-  memcpy(*out + dir, path, strlen(path) + 1);
-  return A2D_OK;
-}
-
 /* Parse one set's spec; fields are checked against the data later (check_set). */
 static a2d_err parse_set(const a2d_deck *deck, forget_set *s) {
   const char *v = s->spec, *c1 = NULL, *c2 = NULL;
@@ -93,12 +82,16 @@ static a2d_err parse_set(const a2d_deck *deck, forget_set *s) {
                      "%s: [forget] kmeans: the name kmeans is reserved (/forget/kmeans holds the "
                      "clustering); call the set something else",
                      s->origin);
+  if (!strcmp(v, "import")) {
+    s->kind = SET_IMPORT;
+    return A2D_OK;
+  }
   if (!strncmp(v, "file:", 5)) {
     if (!v[5])
       return A2D_ERROR(A2D_ERR_DECK, "%s: [forget] %s: expected file:PATH, got \"%s\"", s->origin,
                        s->name, v);
     s->kind = SET_FILE;
-    A2D_CHECK(resolve_path(deck, v + 5, &s->path));
+    A2D_CHECK(a2d_stage_resolve_path(deck, v + 5, &s->path));
     return A2D_OK;
   }
   static const struct {
@@ -154,6 +147,35 @@ static a2d_err parse_plan(const a2d_deck *deck, forget_plan *p) {
   return A2D_OK;
 }
 
+/* An import set: forget/<name>/indices of the deck's import, in [0, n), no repeats, sorted. */
+static int by_value(const void *a, const void *b) {
+  const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+static a2d_err read_import_set(const a2d_deck *deck, int64_t n, forget_set *s) {
+  a2d_err err = A2D_OK;
+  a2d_import *imp = NULL;
+  a2d_import_array a;
+  char name[160], who[200];
+  int64_t dims[1] = {-1};
+  snprintf(name, sizeof name, "forget/%s/indices", s->name);
+  snprintf(who, sizeof who, "[forget] %s = import", s->name);
+  A2D_TRY(a2d_stage_import_open(deck, who, &imp));
+  A2D_TRY(a2d_import_expect(imp, name, A2D_IMPORT_INTEGER, 1, dims, &a));
+  s->k = dims[0];
+  A2D_TRY(A2D_CALLOC(s->idx, s->k));
+  A2D_TRY(a2d_import_read_i64(imp, &a, 0, s->k, 0, n - 1, s->idx));
+  qsort(s->idx, (size_t)s->k, sizeof *s->idx, by_value);
+  for (int64_t i = 1; i < s->k; i++)
+    if (s->idx[i] == s->idx[i - 1])
+      A2D_FAIL(A2D_ERR_DATA, "%s: %s: training point %lld is listed twice", a2d_import_path(imp),
+               name, (long long)s->idx[i]);
+cleanup:
+  A2D_CLEANUP(a2d_import_close(&imp));
+  return err;
+}
+
 /* Check one parsed set against the training set; read its index list. */
 static a2d_err check_set(const a2d_deck *deck, const forget_plan *p, const a2d_dataset *ds,
                          const int64_t *class_count, forget_set *s) {
@@ -185,6 +207,9 @@ static a2d_err check_set(const a2d_deck *deck, const forget_plan *p, const a2d_d
       break;
     case SET_FILE:
       A2D_CHECK(a2d_index_list_read(s->path, ds->n, &s->idx, &s->k));
+      return A2D_OK;
+    case SET_IMPORT:
+      A2D_CHECK(read_import_set(deck, ds->n, s));
       return A2D_OK;
   }
   /* random and cluster sets: K points of the whole training set */
@@ -237,7 +262,7 @@ static a2d_err draw_set(const forget_plan *p, const a2d_dataset *ds, const a2d_k
   a2d_err err = A2D_OK;
   int64_t *rows = NULL, m = 0;
   a2d_rng rng;
-  if (s->kind == SET_FILE) return A2D_OK;
+  if (s->kind == SET_FILE || s->kind == SET_IMPORT) return A2D_OK;
   a2d_rng_seed(&rng, (uint64_t)p->seed, A2D_STREAM_FORGET, a2d_rng_key(s->name, 0));
   A2D_TRY(A2D_CALLOC(s->idx, s->k > 0 ? s->k : 1));
   if (s->kind == SET_RANDOM) {
@@ -296,7 +321,10 @@ a2d_err a2d_stage_forget(a2d_context *ctx) {
 
   /* ---- every spec parsed and checked before any clustering ---- */
   A2D_TRY(a2d_agree(ctx->comm, parse_plan(ctx->deck, &plan)));
-  A2D_TRY(a2d_stage_read_split(ctx, "train", &train));
+  if (plan.any_cluster) /* k-means needs the features; the other kinds the labels */
+    A2D_TRY(a2d_stage_read_split(ctx, "train", &train));
+  else
+    A2D_TRY(a2d_stage_read_labels(ctx, "train", &train));
   A2D_TRY(a2d_agree(ctx->comm, check_plan(ctx->deck, &plan, &train)));
 
   /* ---- clustering, if a set needs it ---- */
@@ -369,6 +397,14 @@ a2d_err a2d_stage_forget_fingerprint(const a2d_deck *deck, char **text) {
   A2D_TRY(parse_plan(deck, &p));
   A2D_TRY(a2d_calloc(cap, 1, text));
   for (int i = 0; i < p.nsets; i++) {
+    if (p.sets[i].kind == SET_IMPORT) {
+      char name[160];
+      const char *names[1] = {name};
+      snprintf(name, sizeof name, "forget/%s/indices", p.sets[i].name);
+      A2D_TRY(a2d_stage_import_fingerprint(deck, names, 1, text));
+      used = strlen(*text), cap = used + 1;
+      continue;
+    }
     if (p.sets[i].kind != SET_FILE) continue;
     if (a2d_read_text_file(p.sets[i].path, &content, &len)) {
       a2d_error_clear();
@@ -427,7 +463,8 @@ static a2d_err derive_twin(const a2d_deck *deck, const forget_plan *p, const for
   snprintf(twin->origin, sizeof twin->origin, "%.400s (the tuning twin of [forget] %.60s)",
            r->origin, r->name);
   twin->spec = spec;
-  if (r->kind == SET_FILE) /* stage tune's check refuses a file set without a [tune] entry */
+  if (r->kind == SET_FILE ||
+      r->kind == SET_IMPORT) /* tune's check refuses these without an entry */
     return A2D_ERROR(A2D_ERR_INTERNAL, "%s: [forget] %s: an index file without a tuning twin",
                      r->origin, r->name);
   if (r->kind == SET_RANDOM) {

@@ -50,7 +50,8 @@ static a2d_err mean_of(a2d_context *ctx, const char *path, int64_t n, double *me
   return A2D_OK;
 }
 
-a2d_err a2d_lds_run(a2d_context *ctx, int64_t subsets, int64_t seeds, int64_t seed) {
+a2d_err a2d_lds_run(a2d_context *ctx, int64_t subsets, int64_t seeds, int64_t seed,
+                    a2d_import *imp) {
   a2d_err err = A2D_OK;
   a2d_dataset train = {0}, val = {0};
   a2d_model model;
@@ -62,11 +63,16 @@ a2d_err a2d_lds_run(a2d_context *ctx, int64_t subsets, int64_t seeds, int64_t se
   int64_t subset = 0;
   int present;
 
-  /* ---- the fresh models ---- */
-  A2D_TRY(a2d_stage_read_split(ctx, "train", &train));
-  A2D_TRY(a2d_stage_read_split(ctx, "val", &val));
-  A2D_TRY(a2d_model_from_deck(ctx->deck, train.d, train.classes, &model));
-  A2D_TRY(a2d_sgd_config_from_deck(ctx->deck, &cfg));
+  /* ---- the fresh models: trained here, or imported with the ensemble ---- */
+  if (imp) {
+    A2D_TRY(a2d_stage_read_labels(ctx, "train", &train));
+    A2D_TRY(a2d_stage_read_labels(ctx, "val", &val));
+  } else {
+    A2D_TRY(a2d_stage_read_split(ctx, "train", &train));
+    A2D_TRY(a2d_stage_read_split(ctx, "val", &val));
+    A2D_TRY(a2d_model_from_deck(ctx->deck, train.d, train.classes, &model));
+    A2D_TRY(a2d_sgd_config_from_deck(ctx->deck, &cfg));
+  }
   A2D_TRY(a2d_store_get_int(ctx->store, "/ensemble", "subset_size", &subset, &present));
   if (!present || subset < 1 || subset > train.n)
     A2D_FAIL(A2D_ERR_DATA, "%s: /ensemble has no valid subset_size", a2d_store_path(ctx->store));
@@ -82,9 +88,16 @@ a2d_err a2d_lds_run(a2d_context *ctx, int64_t subsets, int64_t seeds, int64_t se
                        A2D_STREAM_LDS_ORDER,
                        0,
                        "/stages/fit/lds_models"};
-  a2d_log("fit: LDS on %lld fresh subsets of %lld points, %lld model%s each", (long long)subsets,
-          (long long)subset, (long long)seeds, seeds > 1 ? "s" : "");
-  A2D_TRY(a2d_subset_models_train(ctx, &p, &train, &val, &model, &cfg));
+  if (imp) {
+    A2D_TRY(a2d_subset_models_import(ctx, &p, imp, "lds", &train, &val));
+    subsets = p.models / seeds;
+    a2d_log("fit: LDS on the import's %lld subsets, %lld model%s each", (long long)subsets,
+            (long long)seeds, seeds > 1 ? "s" : "");
+  } else {
+    a2d_log("fit: LDS on %lld fresh subsets of %lld points, %lld model%s each", (long long)subsets,
+            (long long)subset, (long long)seeds, seeds > 1 ? "s" : "");
+    A2D_TRY(a2d_subset_models_train(ctx, &p, &train, &val, &model, &cfg));
+  }
 
   /* ---- predicted and observed margins of this rank's targets ---- */
   A2D_TRY(a2d_attribution_load(ctx->store, ctx->comm, &A));

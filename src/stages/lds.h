@@ -15,8 +15,15 @@
 #ifndef A2D_LDS_H
 #define A2D_LDS_H
 
+#include "a2d/import.h"
 #include "a2d/stage.h"
 
-a2d_err a2d_lds_run(a2d_context *ctx, int64_t subsets, int64_t seeds, int64_t seed);
+/*
+ * With `imp` (an imported ensemble), the LDS models are the import's lds/...
+ * arrays (rows k*seeds .. k*seeds+seeds-1 on subset k) instead of trained
+ * ones, and `subsets` is their number of rows / seeds.
+ */
+a2d_err a2d_lds_run(a2d_context *ctx, int64_t subsets, int64_t seeds, int64_t seed,
+                    a2d_import *imp);
 
 #endif

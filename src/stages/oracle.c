@@ -15,6 +15,7 @@
 
 #include "a2d/parallel.h"
 #include "oracle.h"
+#include "task_import.h"
 #include "task_runner.h"
 
 typedef struct oracle_state {
@@ -82,6 +83,75 @@ cleanup:
   return err;
 }
 
+/* Imported oracles: one task per row of each set's oracle/<forget>/... arrays. */
+typedef struct oracle_import {
+  int64_t per_set;
+  a2d_task_import *sets;
+} oracle_import;
+
+static a2d_err import_oracle(void *ctx, int64_t t, a2d_task_output *out) {
+  oracle_import *s = ctx;
+  A2D_CHECK(a2d_task_import_row(&s->sets[t / s->per_set], t % s->per_set, out));
+  return A2D_OK;
+}
+
+/* [oracle] source = import: the oracles' outputs and cost from the import, set by set. */
+static a2d_err oracles_import(a2d_context *ctx, const a2d_oracle_plan *plan) {
+  a2d_err err = A2D_OK;
+  a2d_dataset train = {0}, val = {0};
+  a2d_import *imp = NULL;
+  oracle_import s = {.per_set = plan->per_set};
+  A2D_TRY(a2d_stage_read_labels(ctx, "train", &train));
+  A2D_TRY(a2d_stage_read_labels(ctx, "val", &val));
+  A2D_TRY(a2d_stage_import_open(ctx->deck, "[oracle] source = import", &imp));
+  A2D_TRY(A2D_CALLOC(s.sets, plan->nsets));
+  for (int f = 0; f < plan->nsets; f++) {
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "oracle/%s", plan->sets[f]);
+    A2D_TRY(a2d_task_import_open(imp, prefix, -1, &train, &val, &s.sets[f]));
+    if (s.sets[f].rows != plan->per_set)
+      A2D_FAIL(A2D_ERR_DATA, "%s: %s holds %lld oracles, expected %lld ([oracle] models%s)",
+               a2d_import_path(imp), prefix, (long long)s.sets[f].rows, (long long)plan->per_set,
+               plan->per_set % 2 == 0 ? ", twice over with [oracle] noise_floor" : "");
+  }
+  a2d_log("%s: importing %lld oracles per forget set from %s", plan->label,
+          (long long)plan->per_set, a2d_import_path(imp));
+  a2d_task_plan tasks = {plan->label, plan->state, plan->nsets,    plan->groups,  plan->per_set,
+                         train.n,     val.n,       plan->per_rank, import_oracle, &s};
+  A2D_TRY(a2d_tasks_run(ctx, &tasks));
+cleanup:
+  for (int f = 0; s.sets && f < plan->nsets; f++) a2d_task_import_free(&s.sets[f]);
+  free(s.sets);
+  A2D_CLEANUP(a2d_import_close(&imp));
+  a2d_dataset_free(&train);
+  a2d_dataset_free(&val);
+  return err;
+}
+
+/* The arrays of the import that stage oracle reads: each forget set's oracle group. */
+a2d_err a2d_stage_oracle_fingerprint(const a2d_deck *deck, char **text) {
+  static const char *const parts[] = {"margins_train", "margins_val", "logits_train", "logits_val",
+                                      "correct_train", "correct_val", "examples",     "seconds",
+                                      "prep_examples", "prep_seconds"};
+  enum { NPARTS = sizeof parts / sizeof *parts };
+  int source;
+  *text = NULL;
+  A2D_CHECK(a2d_deck_enum(deck, "oracle", "source", &source));
+  if (!source) return A2D_OK;
+  for (int f = 0; f < a2d_deck_named_count(deck, "forget"); f++) {
+    const char *name, *spec;
+    char buf[NPARTS][256];
+    const char *names[NPARTS];
+    A2D_CHECK(a2d_deck_named(deck, "forget", f, &name, &spec));
+    for (int k = 0; k < NPARTS; k++) {
+      snprintf(buf[k], sizeof buf[k], "oracle/%s/%s", name, parts[k]);
+      names[k] = buf[k];
+    }
+    A2D_CHECK(a2d_stage_import_fingerprint(deck, names, NPARTS, text));
+  }
+  return A2D_OK;
+}
+
 a2d_err a2d_stage_oracle(a2d_context *ctx) {
   a2d_err err = A2D_OK;
   const char **names = NULL;
@@ -104,8 +174,11 @@ a2d_err a2d_stage_oracle(a2d_context *ctx) {
     A2D_TRY(A2D_CALLOC(groups[f], 256));
     snprintf(groups[f], 256, "/oracle/%s", names[f]);
   }
-  a2d_log("oracle: %lld retrains x %d forget sets, %lld epochs each%s", (long long)N, nsets,
-          (long long)epochs, floor ? " (half of them for the noise floor)" : "");
+  int source;
+  A2D_TRY(a2d_deck_enum(ctx->deck, "oracle", "source", &source));
+  if (!source)
+    a2d_log("oracle: %lld retrains x %d forget sets, %lld epochs each%s", (long long)N, nsets,
+            (long long)epochs, floor ? " (half of them for the noise floor)" : "");
   a2d_oracle_plan plan = {.label = "oracle",
                           .state = "/oracle",
                           .nsets = nsets,
@@ -117,7 +190,7 @@ a2d_err a2d_stage_oracle(a2d_context *ctx) {
                           .per_rank = per_rank,
                           .stream_init = A2D_STREAM_ORACLE_INIT,
                           .stream_order = A2D_STREAM_ORACLE_ORDER};
-  A2D_TRY(a2d_oracles_run(ctx, &plan));
+  A2D_TRY(source ? oracles_import(ctx, &plan) : a2d_oracles_run(ctx, &plan));
 cleanup:
   for (int f = 0; groups && f < nsets; f++) free(groups[f]);
   free(groups);

@@ -11,8 +11,9 @@
 #include "a2d/parallel.h"
 #include "a2d/rng.h"
 #include "a2d/stage.h"
+#include "stage_util.h"
 
-enum { SRC_FASHION, SRC_MNIST, SRC_IDX, SRC_CSV, SRC_HDF5, SRC_SYNTHETIC };
+enum { SRC_FASHION, SRC_MNIST, SRC_IDX, SRC_CSV, SRC_HDF5, SRC_SYNTHETIC, SRC_IMPORT };
 
 /* The [data] keys, read once. */
 typedef struct prepare_config {
@@ -53,6 +54,81 @@ static a2d_err load_file(const prepare_config *c, const char *path, a2d_dataset 
   return A2D_OK;
 }
 
+/* The arrays of the import that stage prepare reads (docs/import.md). */
+static const char *const import_arrays[] = {"data/train/y", "data/val/y", "data/train/x",
+                                            "data/val/x"};
+
+/* One split's labels (and features, when the import has them) from the import. */
+static a2d_err import_split(a2d_import *imp, const char *split, int64_t classes, int64_t d,
+                            a2d_dataset *ds) {
+  char name[64];
+  a2d_import_array a;
+  int64_t dims[2] = {-1, d}, *y = NULL;
+  snprintf(name, sizeof name, "data/%s/y", split);
+  A2D_CHECK(a2d_import_expect(imp, name, A2D_IMPORT_INTEGER, 1, dims, &a));
+  ds->n = dims[0];
+  A2D_CHECK(A2D_CALLOC(y, ds->n));
+  a2d_err err = a2d_import_read_i64(imp, &a, 0, ds->n, 0, classes - 1, y);
+  if (!err) err = A2D_CALLOC(ds->y, ds->n);
+  if (!err) err = A2D_CALLOC(ds->index, ds->n);
+  for (int64_t i = 0; !err && i < ds->n; i++) {
+    ds->y[i] = (int32_t)y[i];
+    ds->index[i] = i;
+    if (y[i] + 1 > ds->classes) ds->classes = (int32_t)(y[i] + 1);
+  }
+  free(y);
+  A2D_CHECK(err);
+  if (d == 0) return A2D_OK;
+  snprintf(name, sizeof name, "data/%s/x", split);
+  dims[0] = ds->n;
+  dims[1] = d;
+  A2D_CHECK(a2d_import_expect(imp, name, A2D_IMPORT_FLOAT, 2, dims, &a));
+  ds->d = dims[1];
+  A2D_CHECK(A2D_CALLOC(ds->x, ds->n * ds->d));
+  A2D_CHECK(a2d_import_read_f32(imp, &a, 0, ds->n, ds->x));
+  return A2D_OK;
+}
+
+/*
+ * [data] source = import: every example of the import's two splits, in its
+ * order (no selection: the outputs imported for later stages are aligned with
+ * them), labels only unless the import has features (data/train/x).
+ */
+static a2d_err load_import(const a2d_deck *deck, const prepare_config *c, a2d_dataset *train,
+                           a2d_dataset *val) {
+  a2d_err err = A2D_OK;
+  a2d_import *imp = NULL;
+  int has_x;
+  const int64_t classes = c->classes ? c->classes : 1 << 16;
+  A2D_TRY(a2d_stage_import_open(deck, "[data] source = import", &imp));
+  A2D_TRY(a2d_import_has(imp, "data/train/x", &has_x));
+  A2D_TRY(import_split(imp, "train", classes, has_x ? -1 : 0, train));
+  A2D_TRY(import_split(imp, "val", classes, has_x ? train->d : 0, val));
+  if (c->classes) train->classes = val->classes = (int32_t)c->classes;
+  if (train->classes < 2) train->classes = 2;
+  const char *keys[2] = {"n_train", "n_val"};
+  const int64_t want[2] = {c->n_train, c->n_val}, have[2] = {train->n, val->n};
+  for (int k = 0; k < 2; k++)
+    if (want[k] && want[k] != have[k])
+      A2D_FAIL(A2D_ERR_DECK,
+               "%s: [data] %s = %lld, but the import %s has %lld: imported examples are used "
+               "all and in order (set 0)",
+               a2d_deck_origin(deck, "data", keys[k]), keys[k], (long long)want[k],
+               a2d_import_path(imp), (long long)have[k]);
+cleanup:
+  A2D_CLEANUP(a2d_import_close(&imp));
+  return err;
+}
+
+a2d_err a2d_stage_prepare_fingerprint(const a2d_deck *deck, char **text) {
+  int source;
+  *text = NULL;
+  A2D_CHECK(a2d_deck_enum(deck, "data", "source", &source));
+  if (source != SRC_IMPORT) return A2D_OK;
+  A2D_CHECK(a2d_stage_import_fingerprint(deck, import_arrays, 4, text));
+  return A2D_OK;
+}
+
 /*
  * Load the training source into `train` and, when the source has its own,
  * the validation source into `val` (val->n == 0 otherwise).
@@ -83,6 +159,8 @@ static a2d_err load_sources(const a2d_deck *deck, const prepare_config *c, a2d_d
       A2D_CHECK(load_file(c, dir, train));
       if (c->val_path[0]) A2D_CHECK(load_file(c, c->val_path, val));
       return A2D_OK;
+    case SRC_IMPORT:
+      return load_import(deck, c, train, val);
     case SRC_SYNTHETIC: {
       if (c->n_train == 0 || c->n_val == 0)
         return A2D_ERROR(A2D_ERR_DECK,
@@ -175,9 +253,11 @@ static a2d_err write_split(a2d_context *ctx, const char *group, const a2d_datase
   int64_t chunk_rows = ds->d > 0 ? (1 << 18) / ds->d : 1, chunk[2] = {chunk_rows, ds->d};
   a2d_block_range(ds->n, ctx->size, ctx->rank, &lo, &hi);
 
-  snprintf(path, sizeof path, "%s/x", group);
-  A2D_CHECK(a2d_store_create(ctx->store, path, A2D_F32, 2, dims, chunk, 1));
-  A2D_CHECK(a2d_store_write_rows(ctx->store, path, A2D_F32, lo, hi - lo, ds->x + lo * ds->d));
+  if (ds->d > 0) { /* imported labels may come without features */
+    snprintf(path, sizeof path, "%s/x", group);
+    A2D_CHECK(a2d_store_create(ctx->store, path, A2D_F32, 2, dims, chunk, 1));
+    A2D_CHECK(a2d_store_write_rows(ctx->store, path, A2D_F32, lo, hi - lo, ds->x + lo * ds->d));
+  }
   snprintf(path, sizeof path, "%s/y", group);
   A2D_CHECK(a2d_store_create(ctx->store, path, A2D_I32, 1, dims, NULL, 0));
   A2D_CHECK(a2d_store_write_rows(ctx->store, path, A2D_I32, lo, hi - lo, ds->y + lo));
@@ -192,7 +272,8 @@ a2d_err a2d_stage_prepare(a2d_context *ctx) {
   prepare_config c;
   a2d_dataset src = {0}, val_src = {0}, train = {0}, val = {0};
   float *shift = NULL, *factor = NULL;
-  static const char *source_names[] = {"fashion-mnist", "mnist", "idx", "csv", "hdf5", "synthetic"};
+  static const char *source_names[] = {"fashion-mnist", "mnist",     "idx",   "csv",
+                                       "hdf5",          "synthetic", "import"};
   static const char *scaling_names[] = {"none", "unit", "standard"};
 
   /* ---- load ---- */
@@ -208,25 +289,35 @@ a2d_err a2d_stage_prepare(a2d_context *ctx) {
       (long long)src.n, (long long)val_src.n, source_names[c.source], (long long)src.d);
 
   /* ---- select and scale ---- */
-  A2D_TRY(select_examples(ctx->deck, &c, &src, &val_src, &train, &val));
   int32_t classes = src.classes > val_src.classes ? src.classes : val_src.classes;
+  if (c.source == SRC_IMPORT) { /* every imported example, in order */
+    train = src, val = val_src;
+    memset(&src, 0, sizeof src);
+    memset(&val_src, 0, sizeof val_src);
+  } else {
+    A2D_TRY(select_examples(ctx->deck, &c, &src, &val_src, &train, &val));
+  }
   train.classes = val.classes = classes;
-  A2D_TRY(A2D_CALLOC(shift, train.d));
-  A2D_TRY(A2D_CALLOC(factor, train.d));
-  A2D_TRY(a2d_scaling_fit(&train, (a2d_scaling)c.scaling, shift, factor));
-  a2d_scaling_apply(&train, shift, factor);
-  a2d_scaling_apply(&val, shift, factor);
+  A2D_TRY(A2D_CALLOC(shift, train.d + 1));
+  A2D_TRY(A2D_CALLOC(factor, train.d + 1));
+  if (train.d > 0) { /* imported labels may come without features */
+    A2D_TRY(a2d_scaling_fit(&train, (a2d_scaling)c.scaling, shift, factor));
+    a2d_scaling_apply(&train, shift, factor);
+    a2d_scaling_apply(&val, shift, factor);
+  }
 
   /* ---- write /data (the driver emptied it: a2d_stage.group) ---- */
   A2D_TRY(write_split(ctx, "/data/train", &train));
   A2D_TRY(write_split(ctx, "/data/val", &val));
   int64_t d = train.d;
-  A2D_TRY(a2d_store_create(ctx->store, "/data/scaling/shift", A2D_F32, 1, &d, NULL, 0));
-  A2D_TRY(a2d_store_write_rows(ctx->store, "/data/scaling/shift", A2D_F32, 0,
-                               ctx->rank == 0 ? d : 0, shift));
-  A2D_TRY(a2d_store_create(ctx->store, "/data/scaling/factor", A2D_F32, 1, &d, NULL, 0));
-  A2D_TRY(a2d_store_write_rows(ctx->store, "/data/scaling/factor", A2D_F32, 0,
-                               ctx->rank == 0 ? d : 0, factor));
+  if (d > 0) { /* imported labels without features have no scaling */
+    A2D_TRY(a2d_store_create(ctx->store, "/data/scaling/shift", A2D_F32, 1, &d, NULL, 0));
+    A2D_TRY(a2d_store_write_rows(ctx->store, "/data/scaling/shift", A2D_F32, 0,
+                                 ctx->rank == 0 ? d : 0, shift));
+    A2D_TRY(a2d_store_create(ctx->store, "/data/scaling/factor", A2D_F32, 1, &d, NULL, 0));
+    A2D_TRY(a2d_store_write_rows(ctx->store, "/data/scaling/factor", A2D_F32, 0,
+                                 ctx->rank == 0 ? d : 0, factor));
+  }
   A2D_TRY(a2d_store_set_string(ctx->store, "/data", "source", source_names[c.source]));
   A2D_TRY(a2d_store_set_string(ctx->store, "/data", "scaling", scaling_names[c.scaling]));
   A2D_TRY(a2d_store_set_int(ctx->store, "/data", "classes", classes));

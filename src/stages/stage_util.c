@@ -5,36 +5,107 @@
 #include <stdlib.h>
 #include <string.h>
 
-a2d_err a2d_stage_read_split(a2d_context *ctx, const char *split, a2d_dataset *ds) {
+/* Labels and indices of /data/<split>; features too when `features` and the study has them. */
+static a2d_err read_split(a2d_context *ctx, const char *split, int features, a2d_dataset *ds) {
   char path[64];
-  int rank;
+  int rank, present, has_x;
   int64_t dims[8], classes = 0;
-  int present;
-  snprintf(path, sizeof path, "/data/%s/x", split);
-  A2D_CHECK(a2d_store_shape(ctx->store, path, &rank, dims));
-  if (rank != 2)
-    return A2D_ERROR(A2D_ERR_DATA, "%s: %s has rank %d, expected 2 (examples x features)",
-                     a2d_store_path(ctx->store), path, rank);
+  const char *file = a2d_store_path(ctx->store);
   A2D_CHECK(a2d_store_get_int(ctx->store, "/data", "classes", &classes, &present));
   if (!present || classes < 2)
-    return A2D_ERROR(A2D_ERR_DATA, "%s: /data has no valid attribute classes",
-                     a2d_store_path(ctx->store));
+    return A2D_ERROR(A2D_ERR_DATA, "%s: /data has no valid attribute classes", file);
+  snprintf(path, sizeof path, "/data/%s/y", split);
+  A2D_CHECK(a2d_store_shape(ctx->store, path, &rank, dims));
+  if (rank != 1)
+    return A2D_ERROR(A2D_ERR_DATA, "%s: %s has rank %d, expected 1 (labels)", file, path, rank);
   ds->n = dims[0];
-  ds->d = dims[1];
   ds->classes = (int32_t)classes;
-  A2D_CHECK(A2D_CALLOC(ds->x, ds->n * ds->d));
+  snprintf(path, sizeof path, "/data/%s/x", split);
+  A2D_CHECK(a2d_store_exists(ctx->store, path, &has_x));
+  if (features && !has_x)
+    return A2D_ERROR(A2D_ERR_DECK,
+                     "%s: /data has no features ([data] source = import gave labels only), and "
+                     "stage %s trains models on them; import its outputs instead "
+                     "(docs/import.md)",
+                     file, ctx->stage ? ctx->stage : "(this)");
+  if (features) {
+    A2D_CHECK(a2d_store_shape(ctx->store, path, &rank, dims));
+    if (rank != 2 || dims[0] != ds->n)
+      return A2D_ERROR(A2D_ERR_DATA, "%s: %s has the wrong shape, expected %lld x features", file,
+                       path, (long long)ds->n);
+    ds->d = dims[1];
+    A2D_CHECK(A2D_CALLOC(ds->x, ds->n * ds->d));
+    A2D_CHECK(a2d_store_read_rows(ctx->store, path, A2D_F32, 0, ds->n, ds->x));
+  }
   A2D_CHECK(A2D_CALLOC(ds->y, ds->n));
   A2D_CHECK(A2D_CALLOC(ds->index, ds->n));
-  A2D_CHECK(a2d_store_read_rows(ctx->store, path, A2D_F32, 0, ds->n, ds->x));
   snprintf(path, sizeof path, "/data/%s/y", split);
   A2D_CHECK(a2d_store_read_rows(ctx->store, path, A2D_I32, 0, ds->n, ds->y));
   snprintf(path, sizeof path, "/data/%s/index", split);
   A2D_CHECK(a2d_store_read_rows(ctx->store, path, A2D_I64, 0, ds->n, ds->index));
   for (int64_t i = 0; i < ds->n; i++)
     if (ds->y[i] < 0 || ds->y[i] >= ds->classes)
-      return A2D_ERROR(A2D_ERR_DATA, "%s: /data/%s/y row %lld: label %d outside [0, %d)",
-                       a2d_store_path(ctx->store), split, (long long)i, ds->y[i], ds->classes);
+      return A2D_ERROR(A2D_ERR_DATA, "%s: /data/%s/y row %lld: label %d outside [0, %d)", file,
+                       split, (long long)i, ds->y[i], ds->classes);
   return A2D_OK;
+}
+
+a2d_err a2d_stage_read_split(a2d_context *ctx, const char *split, a2d_dataset *ds) {
+  return read_split(ctx, split, 1, ds);
+}
+
+a2d_err a2d_stage_read_labels(a2d_context *ctx, const char *split, a2d_dataset *ds) {
+  return read_split(ctx, split, 0, ds);
+}
+
+a2d_err a2d_stage_resolve_path(const a2d_deck *deck, const char *path, char **out) {
+  const char *deck_path = a2d_deck_name(deck), *slash = strrchr(deck_path, '/');
+  size_t dir = path[0] == '/' || !slash ? 0 : (size_t)(slash - deck_path) + 1;
+  size_t len = dir + strlen(path) + 1;
+  A2D_CHECK(a2d_calloc(len, 1, out));
+  memcpy(*out, deck_path, dir);
+  memcpy(*out + dir, path, strlen(path) + 1);
+  return A2D_OK;
+}
+
+a2d_err a2d_stage_import_open(const a2d_deck *deck, const char *who, a2d_import **imp) {
+  const char *path;
+  char *full = NULL;
+  *imp = NULL;
+  A2D_CHECK(a2d_deck_string(deck, "import", "path", &path));
+  if (!path[0])
+    return A2D_ERROR(A2D_ERR_DECK, "%s: %s needs [import] path, the import file or folder",
+                     a2d_deck_name(deck), who);
+  A2D_CHECK(a2d_stage_resolve_path(deck, path, &full));
+  a2d_err err = a2d_import_open(full, imp);
+  free(full);
+  A2D_CHECK(err);
+  return A2D_OK;
+}
+
+a2d_err a2d_stage_import_fingerprint(const a2d_deck *deck, const char *const *names, int count,
+                                     char **text) {
+  a2d_err err = A2D_OK;
+  a2d_import *imp = NULL;
+  char *sums = NULL;
+  A2D_TRY(a2d_stage_import_open(deck, "the import", &imp));
+  A2D_TRY(a2d_import_checksum(imp, names, count, &sums));
+  const size_t old = *text ? strlen(*text) : 0, add = strlen(sums);
+  char *joined = realloc(*text, old + add + 16 * (size_t)count + 1);
+  if (!joined) A2D_FAIL(A2D_ERR_MEM, "out of memory fingerprinting the import");
+  *text = joined;
+  joined[old] = 0;
+  for (char *line = sums; *line;) { /* "name = ..." lines become "[import] name = ..." */
+    char *nl = strchr(line, '\n');
+    if (nl) *nl = 0;
+    sprintf(joined + strlen(joined), "[import] %s\n", line);
+    if (!nl) break;
+    line = nl + 1;
+  }
+cleanup:
+  free(sums);
+  A2D_CLEANUP(a2d_import_close(&imp));
+  return err;
 }
 
 a2d_err a2d_stage_read_forget(a2d_context *ctx, const char *name, int64_t n, int64_t **forget,

@@ -7,12 +7,38 @@
 #define A2D_STAGE_UTIL_H
 
 #include "a2d/data.h"
+#include "a2d/import.h"
 #include "a2d/model.h"
 #include "a2d/stage.h"
 #include "a2d/train.h"
 
-/* Read /data/<split> ("train" or "val") in full on every rank. */
+/*
+ * Read /data/<split> ("train" or "val") in full on every rank.  Data imported
+ * without features (docs/import.md) has none: then A2D_ERR_DECK saying that
+ * stage ctx->stage trains models and should import its outputs instead.
+ */
 a2d_err a2d_stage_read_split(a2d_context *ctx, const char *split, a2d_dataset *ds);
+
+/* As a2d_stage_read_split without the features (ds->x NULL, ds->d 0): labels and indices. */
+a2d_err a2d_stage_read_labels(a2d_context *ctx, const char *split, a2d_dataset *ds);
+
+/* A copy of `path` (caller frees), taken from the deck file's folder when relative. */
+a2d_err a2d_stage_resolve_path(const a2d_deck *deck, const char *path, char **out);
+
+/*
+ * Open the deck's import ([import] path, relative to the deck's folder) for
+ * `who` (e.g. "[ensemble] source = import"): A2D_ERR_DECK when the path is
+ * empty, else a2d_import_open's errors.
+ */
+a2d_err a2d_stage_import_open(const a2d_deck *deck, const char *who, a2d_import **imp);
+
+/*
+ * Fingerprint lines "[import] <name> = <shape> crc32 <sum>" of the listed
+ * arrays of the deck's import, appended to *text (may be NULL: allocated), so
+ * that a changed import makes the stage out of date like a changed key.
+ */
+a2d_err a2d_stage_import_fingerprint(const a2d_deck *deck, const char *const *names, int count,
+                                     char **text);
 
 /*
  * Forget set `name` of stage forget (/forget/<name>/indices; a name that

@@ -38,4 +38,18 @@ a2d_err a2d_subset_models_train(a2d_context *ctx, const a2d_subset_plan *plan,
                                 const a2d_dataset *train, const a2d_dataset *val,
                                 const a2d_model *model, const a2d_sgd_config *cfg);
 
+/*
+ * Import the plan's models from the arrays <prefix>/... of an import
+ * (docs/import.md: masks, margins_* or logits_*, optional examples and
+ * seconds) in place of training them, checked and written in the same layout
+ * and chunks, with the same checkpoints.  Sets p->models, p->subset (the
+ * first mask's size) and p->save_logits from the import.  Without
+ * <prefix>/examples the models' examples are recorded as -1 (unknown), and
+ * without seconds their times as NaN.  Models k and k+1 of one subset
+ * (models_per_subset > 1) must have equal masks.
+ */
+a2d_err a2d_subset_models_import(a2d_context *ctx, a2d_subset_plan *p, a2d_import *imp,
+                                 const char *prefix, const a2d_dataset *train,
+                                 const a2d_dataset *val);
+
 #endif

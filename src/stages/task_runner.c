@@ -2,6 +2,7 @@
 #include "task_runner.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,9 @@ static a2d_err run_task(const a2d_task_plan *p, int64_t t, char *rec) {
   memset(out.correct_train, 0, (size_t)(p->n + p->n_val));
   double start = a2d_now();
   A2D_CHECK(p->run(p->ctx, t, &out));
-  const double seconds = out.seconds > 0 ? out.seconds : a2d_now() - start - out.prep_seconds;
+  /* A task that states its time (an import: NaN when unknown) keeps it. */
+  const double seconds =
+      out.seconds > 0 || isnan(out.seconds) ? out.seconds : a2d_now() - start - out.prep_seconds;
   memcpy(rec, &out.examples, 8);
   memcpy(rec + 8, &out.prep_examples, 8);
   memcpy(rec + 16, &seconds, 8);

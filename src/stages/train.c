@@ -10,6 +10,96 @@
 #include "a2d/parallel.h"
 #include "a2d/progress.h"
 #include "stage_util.h"
+#include "task_import.h"
+
+/* The arrays of the import that stage train reads (docs/import.md). */
+static const char *const import_arrays[] = {"train/margins_train", "train/margins_val",
+                                            "train/logits_train",  "train/logits_val",
+                                            "train/correct_train", "train/correct_val"};
+
+a2d_err a2d_stage_train_fingerprint(const a2d_deck *deck, char **text) {
+  int source;
+  *text = NULL;
+  A2D_CHECK(a2d_deck_enum(deck, "train", "source", &source));
+  if (!source) return A2D_OK;
+  A2D_CHECK(a2d_stage_import_fingerprint(deck, import_arrays, 6, text));
+  return A2D_OK;
+}
+
+/*
+ * [train] source = import: the K base models' outputs (margins, logits if
+ * given) and accuracies from the import's train/... arrays, each rank its
+ * rows; no /train/params.
+ */
+static a2d_err import_base_models(a2d_context *ctx, int64_t K) {
+  a2d_err err = A2D_OK;
+  a2d_dataset train = {0}, val = {0};
+  a2d_import *imp = NULL;
+  a2d_task_import ti = {0};
+  float *margins[2] = {NULL, NULL}, *logits[2] = {NULL, NULL};
+  uint8_t *correct[2] = {NULL, NULL};
+  double *acc[2] = {NULL, NULL};
+  int64_t lo, hi;
+  A2D_TRY(a2d_stage_read_labels(ctx, "train", &train));
+  A2D_TRY(a2d_stage_read_labels(ctx, "val", &val));
+  A2D_TRY(a2d_stage_import_open(ctx->deck, "[train] source = import", &imp));
+  A2D_TRY(a2d_task_import_open(imp, "train", -1, &train, &val, &ti));
+  if (ti.rows != K)
+    A2D_FAIL(A2D_ERR_DATA, "%s: train/... holds %lld base models, expected [train] models = %lld",
+             a2d_import_path(imp), (long long)ti.rows, (long long)K);
+  a2d_block_range(K, ctx->size, ctx->rank, &lo, &hi);
+  const int64_t nk = hi - lo, size[2] = {train.n, val.n}, C = train.classes;
+  for (int o = 0; o < 2; o++) {
+    A2D_TRY(A2D_CALLOC(margins[o], nk * size[o] + 1));
+    A2D_TRY(A2D_CALLOC(correct[o], size[o] + 1));
+    A2D_TRY(A2D_CALLOC(acc[o], nk + 1));
+    if (ti.has_logits) A2D_TRY(A2D_CALLOC(logits[o], nk * size[o] * C + 1));
+  }
+  a2d_log("train: importing %lld base models from %s (%s)", (long long)K, a2d_import_path(imp),
+          ti.has_logits ? "logits" : "margins; no logits");
+  for (int64_t k = lo; k < hi; k++) {
+    const int64_t j = k - lo;
+    a2d_task_output out = {
+        margins[0] + j * size[0], margins[1] + j * size[1], correct[0], correct[1], 0, 0, 0, 0};
+    A2D_TRY(a2d_task_import_row(&ti, k, &out));
+    for (int o = 0; o < 2; o++) {
+      int64_t right = 0;
+      for (int64_t i = 0; i < size[o]; i++) right += correct[o][i];
+      acc[o][j] = (double)right / (double)size[o];
+      if (ti.has_logits)
+        A2D_TRY(a2d_import_read_f32(imp, &ti.logits[o], k, 1, logits[o] + j * size[o] * C));
+    }
+  }
+  A2D_TRY(a2d_agree(ctx->comm, A2D_OK));
+  const char *names[2][3] = {
+      {"/train/margins_train", "/train/logits_train", "/train/accuracy_train"},
+      {"/train/margins_val", "/train/logits_val", "/train/accuracy_val"}};
+  int64_t dims[1] = {K};
+  for (int o = 0; o < 2; o++) {
+    A2D_TRY(a2d_stage_create_matrix(ctx, names[o][0], K, size[o], 0, 1));
+    A2D_TRY(a2d_store_write_rows(ctx->store, names[o][0], A2D_F32, lo, nk, margins[o]));
+    if (ti.has_logits) {
+      A2D_TRY(a2d_stage_create_matrix(ctx, names[o][1], K, size[o], C, 1));
+      A2D_TRY(a2d_store_write_rows(ctx->store, names[o][1], A2D_F32, lo, nk, logits[o]));
+    }
+    A2D_TRY(a2d_store_create(ctx->store, names[o][2], A2D_F64, 1, dims, NULL, 0));
+    A2D_TRY(a2d_store_write_rows(ctx->store, names[o][2], A2D_F64, lo, nk, acc[o]));
+  }
+  A2D_TRY(a2d_store_set_string(ctx->store, "/train", "model", "imported"));
+  A2D_TRY(a2d_store_set_int(ctx->store, "/train", "nparams", 0));
+cleanup:
+  for (int o = 0; o < 2; o++) {
+    free(margins[o]);
+    free(logits[o]);
+    free(correct[o]);
+    free(acc[o]);
+  }
+  a2d_task_import_free(&ti);
+  A2D_CLEANUP(a2d_import_close(&imp));
+  a2d_dataset_free(&train);
+  a2d_dataset_free(&val);
+  return err;
+}
 
 a2d_err a2d_stage_train(a2d_context *ctx) {
   a2d_err err = A2D_OK;
@@ -25,6 +115,9 @@ a2d_err a2d_stage_train(a2d_context *ctx) {
   /* ---- set up: data, model, optimiser, this rank's block of models ---- */
   A2D_TRY(a2d_deck_int(ctx->deck, "train", "models", &K));
   A2D_TRY(a2d_deck_int(ctx->deck, "train", "seed", &seed));
+  int source;
+  A2D_TRY(a2d_deck_enum(ctx->deck, "train", "source", &source));
+  if (source) return import_base_models(ctx, K);
   A2D_TRY(a2d_stage_read_split(ctx, "train", &train));
   A2D_TRY(a2d_stage_read_split(ctx, "val", &val));
   A2D_TRY(a2d_model_from_deck(ctx->deck, train.d, train.classes, &model));

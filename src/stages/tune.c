@@ -187,12 +187,12 @@ static a2d_err check_twins(const a2d_deck *deck) {
   }
   for (int f = 0; configs > 0 && f < a2d_deck_named_count(deck, "forget"); f++) {
     A2D_CHECK(a2d_deck_named(deck, "forget", f, &name, &value));
-    if (strncmp(value, "file:", 5)) continue;
+    if (strncmp(value, "file:", 5) && strcmp(value, "import")) continue;
     A2D_CHECK(named_has(deck, "tune", name, &found));
     if (!found)
       return A2D_ERROR(A2D_ERR_DECK,
-                       "%s: [forget] %s is an index file: give its tuning twin as a [tune] "
-                       "entry, e.g. \"%s = file:other.txt\"",
+                       "%s: [forget] %s is a given list of points: give its tuning twin as a "
+                       "[tune] entry, e.g. \"%s = file:other.txt\"",
                        a2d_deck_origin(deck, "forget", name), name, name);
   }
   return A2D_OK;
@@ -210,6 +210,28 @@ static a2d_err check_budget(const a2d_deck *deck) {
                      "first base models",
                      a2d_deck_origin(deck, "tune", "models"), (long long)models, (long long)base);
   A2D_CHECK(check_twins(deck));
+  if (configs > 0) { /* tuning runs the methods and retrains oracles here */
+    const a2d_unlearn_method *methods[16];
+    int n, train, oracle, imported = 0;
+    const char *what = NULL;
+    A2D_CHECK(a2d_deck_enum(deck, "train", "source", &train));
+    A2D_CHECK(a2d_deck_enum(deck, "oracle", "source", &oracle));
+    A2D_CHECK(a2d_unlearn_deck_methods(deck, methods, &n));
+    for (int i = 0; i < n && !imported; i++) {
+      A2D_CHECK(a2d_unlearn_imported(deck, methods[i], &imported));
+      if (imported) what = methods[i]->name;
+    }
+    if (train || oracle || imported)
+      return A2D_ERROR(A2D_ERR_DECK,
+                       "%s: [tune] configs = %lld: held-out tuning runs the methods and "
+                       "retrains oracles here, but %s%s %s imported; tune where the models were "
+                       "trained, and set configs = 0",
+                       a2d_deck_origin(deck, "tune", "configs"), (long long)configs,
+                       train    ? "the base models"
+                       : oracle ? "the oracles"
+                                : "method ",
+                       train || oracle ? "" : what, train || oracle ? "are" : "is");
+  }
   return A2D_OK;
 }
 

@@ -10,6 +10,7 @@
 #include "a2d/dm_targets.h"
 #include "a2d/group.h"
 #include "a2d/parallel.h"
+#include "task_import.h"
 #include "task_runner.h"
 #include "trak_attribution.h"
 #include "unlearn_runner.h"
@@ -58,7 +59,22 @@ typedef struct unlearn_state {
   const a2d_dataset *out_train, *out_val;
   a2d_dataset eval, no_val;
   a2d_task_output full;
+  /* Imported jobs ([unlearn.<method>] source = import) and imported base models. */
+  a2d_import *imp;
+  int *job_imported;
+  a2d_task_import *job_import;
+  int have_params; /* /train/params exists: the base models can be fine-tuned */
+  int have_logits; /* /train/logits_* exist */
 } unlearn_state;
+
+a2d_err a2d_unlearn_imported(const a2d_deck *deck, const a2d_unlearn_method *m, int *imported) {
+  char section[64], key[80];
+  *imported = 0;
+  a2d_unlearn_section(m, section, sizeof section);
+  snprintf(key, sizeof key, "%s.source", section);
+  if (a2d_deck_key_spec(deck, key)) A2D_CHECK(a2d_deck_enum(deck, section, "source", imported));
+  return A2D_OK;
+}
 
 /* ------------------------------------------------------------ set-up */
 
@@ -102,6 +118,19 @@ static a2d_err read_base_models(unlearn_state *s) {
   const int64_t K = s->K, n = s->train.n, nv = s->val.n, C = s->C;
   int rank;
   int64_t dims[8];
+  A2D_CHECK(a2d_store_exists(st, "/train/logits_train", &s->have_logits));
+  A2D_CHECK(A2D_CALLOC(s->logits_train, K * n * C));
+  A2D_CHECK(A2D_CALLOC(s->logits_val, K * nv * C + 1));
+  A2D_CHECK(A2D_CALLOC(s->margins_train, K * n));
+  A2D_CHECK(A2D_CALLOC(s->margins_val, K * nv + 1));
+  if (s->have_logits) {
+    A2D_CHECK(a2d_store_read_rows(st, "/train/logits_train", A2D_F32, 0, K, s->logits_train));
+    A2D_CHECK(a2d_store_read_rows(st, "/train/logits_val", A2D_F32, 0, K, s->logits_val));
+  }
+  A2D_CHECK(a2d_store_read_rows(st, "/train/margins_train", A2D_F32, 0, K, s->margins_train));
+  A2D_CHECK(a2d_store_read_rows(st, "/train/margins_val", A2D_F32, 0, K, s->margins_val));
+  A2D_CHECK(a2d_store_exists(st, "/train/params", &s->have_params));
+  if (!s->have_params) return A2D_OK; /* imported base models: outputs only */
   A2D_CHECK(a2d_store_shape(st, "/train/params", &rank, dims));
   if (rank != 2 || dims[0] < K || dims[1] != s->P)
     return A2D_ERROR(A2D_ERR_DATA,
@@ -110,15 +139,7 @@ static a2d_err read_base_models(unlearn_state *s) {
                      (long long)dims[0], (long long)(rank > 1 ? dims[1] : 0), (long long)K,
                      (long long)s->P);
   A2D_CHECK(A2D_CALLOC(s->params, K * s->P));
-  A2D_CHECK(A2D_CALLOC(s->logits_train, K * n * C));
-  A2D_CHECK(A2D_CALLOC(s->logits_val, K * nv * C));
-  A2D_CHECK(A2D_CALLOC(s->margins_train, K * n));
-  A2D_CHECK(A2D_CALLOC(s->margins_val, K * nv));
   A2D_CHECK(a2d_store_read_rows(st, "/train/params", A2D_F32, 0, K, s->params));
-  A2D_CHECK(a2d_store_read_rows(st, "/train/logits_train", A2D_F32, 0, K, s->logits_train));
-  A2D_CHECK(a2d_store_read_rows(st, "/train/logits_val", A2D_F32, 0, K, s->logits_val));
-  A2D_CHECK(a2d_store_read_rows(st, "/train/margins_train", A2D_F32, 0, K, s->margins_train));
-  A2D_CHECK(a2d_store_read_rows(st, "/train/margins_val", A2D_F32, 0, K, s->margins_val));
   return A2D_OK;
 }
 
@@ -140,7 +161,7 @@ static a2d_err job_settings(unlearn_state *s) {
     dm_variant v = {0};
     A2D_CHECK(a2d_unlearn_settings_read(b->jobs[j].method, b->jobs[j].deck, &s->job_settings[j]));
     s->job_variant[j] = -1;
-    if (!(b->jobs[j].method->needs & A2D_UNLEARN_NEEDS_DATAMODEL)) continue;
+    if (s->job_imported[j] || !(b->jobs[j].method->needs & A2D_UNLEARN_NEEDS_DATAMODEL)) continue;
     a2d_unlearn_section(b->jobs[j].method, section, sizeof section);
     A2D_CHECK(a2d_deck_enum(b->jobs[j].deck, section, "form", &s->job_form[j]));
     A2D_CHECK(a2d_deck_bool(b->jobs[j].deck, section, "group_term", &v.term));
@@ -351,11 +372,37 @@ static void gather_points(const unlearn_state *s, const a2d_task_output *full,
 }
 
 /* Task t: job t / K from base model t % K. */
+/* Base model k's outputs, unchanged (none, when the base models were imported). */
+static void base_outputs(const unlearn_state *s, int64_t k, a2d_task_output *out) {
+  const int64_t size[2] = {s->train.n, s->val.n}, C = s->C;
+  for (int o = 0; o < 2; o++) {
+    const float *m = (o ? s->margins_val : s->margins_train) + k * size[o];
+    const float *z = (o ? s->logits_val : s->logits_train) + k * size[o] * C;
+    const int32_t *y = o ? s->val.y : s->train.y;
+    float *margins = o ? out->margins_val : out->margins_train;
+    uint8_t *correct = o ? out->correct_val : out->correct_train;
+    for (int64_t i = 0; i < size[o]; i++) {
+      int64_t best = 0;
+      for (int64_t c = 1; c < C; c++)
+        if (z[i * C + c] > z[i * C + best]) best = c;
+      margins[i] = m[i];
+      correct[i] = s->have_logits ? best == y[i] : m[i] > 0;
+    }
+  }
+}
+
 static a2d_err run_task(void *ctx, int64_t t, a2d_task_output *out) {
   unlearn_state *s = ctx;
   const int64_t k = t % s->K;
   const a2d_unlearn_job *job = &s->batch->jobs[t / s->K];
   const a2d_unlearn_method *m = job->method;
+  if (s->job_imported[t / s->K]) return a2d_task_import_row(&s->job_import[t / s->K], k, out);
+  if (!s->have_params && !strcmp(m->name, "none")) {
+    base_outputs(s, k, out);
+    out->examples = 0;
+    out->seconds = 0;
+    return A2D_OK;
+  }
   const forget_set *fs = &s->sets[job->set];
   const int some = s->batch->npoints > 0; /* outputs on the batch's points alone */
   const a2d_dataset *eval = s->out_train, *eval_val = s->out_val;
@@ -409,6 +456,11 @@ static a2d_err run_task(void *ctx, int64_t t, a2d_task_output *out) {
 }
 
 static void free_state(unlearn_state *s) {
+  for (int j = 0; s->job_import && j < s->batch->njobs; j++)
+    a2d_task_import_free(&s->job_import[j]);
+  free(s->job_import);
+  free(s->job_imported);
+  if (a2d_import_close(&s->imp)) a2d_error_clear(); /* read-only: nothing to lose */
   for (int f = 0; s->sets && f < s->nforget; f++) {
     free(s->sets[f].forget);
     free(s->sets[f].retain);
@@ -447,58 +499,107 @@ static void free_state(unlearn_state *s) {
   free(s->full.correct_val);
 }
 
-a2d_err a2d_unlearn_run(a2d_context *ctx, const a2d_unlearn_batch *b) {
+/* Everything the batch's tasks share: data, forget sets, base models, settings, predictions. */
+static a2d_err state_setup(a2d_context *ctx, const a2d_unlearn_batch *b, unlearn_state *sp) {
   a2d_err err = A2D_OK;
-  unlearn_state s = {.ctx = ctx, .batch = b};
+  unlearn_state *s = sp;
+  *s = (unlearn_state){.ctx = ctx, .batch = b};
 
   /* ---- set up: data, model, forget sets, base models ---- */
-  s.K = b->models;
-  A2D_TRY(a2d_deck_int(ctx->deck, "unlearn", "seed", &s.seed));
-  A2D_TRY(a2d_deck_real(ctx->deck, "train", "weight_decay", &s.weight_decay));
-  A2D_TRY(a2d_stage_read_split(ctx, "train", &s.train));
-  A2D_TRY(a2d_stage_read_split(ctx, "val", &s.val));
-  A2D_TRY(a2d_model_from_deck(ctx->deck, s.train.d, s.train.classes, &s.model));
-  A2D_TRY(a2d_sgd_config_from_deck(ctx->deck, &s.train_cfg));
-  s.P = s.model.nparams;
-  s.C = s.model.classes;
-  s.nforget = b->nsets;
-  A2D_TRY(A2D_CALLOC(s.sets, s.nforget));
-  for (int f = 0; f < s.nforget; f++) {
-    s.sets[f].name = b->keys[f];
-    A2D_TRY(a2d_stage_read_forget(ctx, b->sets[f], s.train.n, &s.sets[f].forget, &s.sets[f].nforget,
-                                  &s.sets[f].retain, &s.sets[f].nretain));
+  s->K = b->models;
+  A2D_TRY(a2d_deck_int(ctx->deck, "unlearn", "seed", &s->seed));
+  A2D_TRY(a2d_deck_real(ctx->deck, "train", "weight_decay", &s->weight_decay));
+  A2D_TRY(A2D_CALLOC(s->job_imported, b->njobs));
+  A2D_TRY(A2D_CALLOC(s->job_import, b->njobs));
+  int train_imported, models_needed = 0;
+  A2D_TRY(a2d_deck_enum(ctx->deck, "train", "source", &train_imported));
+  for (int j = 0; j < b->njobs; j++) {
+    const a2d_unlearn_method *m = b->jobs[j].method;
+    A2D_TRY(a2d_unlearn_imported(b->jobs[j].deck, m, &s->job_imported[j]));
+    const int outputs_only = !strcmp(m->name, "none") || (m->needs & A2D_UNLEARN_OUTPUTS_ONLY);
+    if (b->targets_only) continue; /* a2d_unlearn_targets: no method runs */
+    if (!s->job_imported[j] && !(train_imported && outputs_only)) models_needed = 1;
+    if (!s->job_imported[j] && train_imported && !outputs_only)
+      A2D_FAIL(A2D_ERR_DECK,
+               "%s: [unlearn] methods: %s fine-tunes the base models, but they are imported "
+               "([train] source = import) without parameters; import its outputs too "
+               "([unlearn.%s] source = import)",
+               a2d_deck_name(ctx->deck), m->name, m->name);
   }
-  A2D_TRY(read_base_models(&s));
-  A2D_TRY(job_settings(&s));
+  if (models_needed) { /* the features, to train and evaluate models */
+    A2D_TRY(a2d_stage_read_split(ctx, "train", &s->train));
+    A2D_TRY(a2d_stage_read_split(ctx, "val", &s->val));
+    A2D_TRY(a2d_model_from_deck(ctx->deck, s->train.d, s->train.classes, &s->model));
+    A2D_TRY(a2d_sgd_config_from_deck(ctx->deck, &s->train_cfg));
+  } else {
+    A2D_TRY(a2d_stage_read_labels(ctx, "train", &s->train));
+    A2D_TRY(a2d_stage_read_labels(ctx, "val", &s->val));
+    s->model.classes = s->train.classes;
+  }
+  s->P = s->model.nparams;
+  s->C = s->model.classes;
+  s->nforget = b->nsets;
+  A2D_TRY(A2D_CALLOC(s->sets, s->nforget));
+  for (int f = 0; f < s->nforget; f++) {
+    s->sets[f].name = b->keys[f];
+    A2D_TRY(a2d_stage_read_forget(ctx, b->sets[f], s->train.n, &s->sets[f].forget,
+                                  &s->sets[f].nforget, &s->sets[f].retain, &s->sets[f].nretain));
+  }
+  A2D_TRY(read_base_models(s));
+  for (int j = 0; j < b->njobs; j++) {
+    if (!s->job_imported[j]) continue;
+    char prefix[300], who[96];
+    if (!s->imp) {
+      snprintf(who, sizeof who, "[unlearn.%s] source = import", b->jobs[j].method->name);
+      A2D_TRY(a2d_stage_import_open(ctx->deck, who, &s->imp));
+    }
+    snprintf(prefix, sizeof prefix, "unlearn/%s/%s", b->keys[b->jobs[j].set],
+             b->jobs[j].method->name);
+    A2D_TRY(a2d_task_import_open(s->imp, prefix, s->K, &s->train, &s->val, &s->job_import[j]));
+  }
+  A2D_TRY(job_settings(s));
   int trak;
   A2D_TRY(a2d_attribution_is_trak(ctx->deck, &trak));
-  if (s.nvariants) A2D_TRY(trak ? trak_predictions(&s) : datamodel_predictions(&s));
-  if (b->keep_teachers) A2D_TRY(A2D_CALLOC(s.teachers, s.nforget * s.K));
+  if (s->nvariants) A2D_TRY(trak ? trak_predictions(s) : datamodel_predictions(s));
+  if (s->nvariants && s->per_target > 1 && !s->have_logits)
+    A2D_FAIL(A2D_ERR_DATA,
+             "%s: per-class datamodels anchor on the base models' logits, and /train has none "
+             "(imported with margins alone); import train/logits_train and logits_val",
+             a2d_store_path(ctx->store));
+  if (b->keep_teachers) A2D_TRY(A2D_CALLOC(s->teachers, s->nforget * s->K));
 
   /* ---- per-task scratch ---- */
-  const int64_t n = s.train.n, nv = s.val.n, C = s.C;
-  A2D_TRY(a2d_trainer_create(&s.model, &s.train_cfg, &s.teacher_trainer));
-  A2D_TRY(A2D_CALLOC(s.params_out, s.P));
-  A2D_TRY(A2D_CALLOC(s.teacher_params, s.P));
-  A2D_TRY(A2D_CALLOC(s.target_logits, n * C));
-  A2D_TRY(A2D_CALLOC(s.target_logits_val, nv * C + 1));
-  A2D_TRY(A2D_CALLOC(s.target_margins, n));
-  A2D_TRY(A2D_CALLOC(s.target_margins_val, nv + 1));
+  const int64_t n = s->train.n, nv = s->val.n, C = s->C;
+  if (models_needed) A2D_TRY(a2d_trainer_create(&s->model, &s->train_cfg, &s->teacher_trainer));
+  A2D_TRY(A2D_CALLOC(s->params_out, s->P + 1));
+  A2D_TRY(A2D_CALLOC(s->teacher_params, s->P + 1));
+  A2D_TRY(A2D_CALLOC(s->target_logits, n * C));
+  A2D_TRY(A2D_CALLOC(s->target_logits_val, nv * C + 1));
+  A2D_TRY(A2D_CALLOC(s->target_margins, n));
+  A2D_TRY(A2D_CALLOC(s->target_margins_val, nv + 1));
 
-  s.out_train = &s.train, s.out_val = &s.val;
+  s->out_train = &s->train, s->out_val = &s->val;
   if (b->npoints > 0) {
     for (int64_t i = 0; i < b->npoints; i++)
       if (b->points[i] < 0 || b->points[i] >= n || (i && b->points[i] <= b->points[i - 1]))
         A2D_FAIL(A2D_ERR_INTERNAL, "%s: point list not increasing inside [0, %lld)", b->label,
                  (long long)n);
-    A2D_TRY(a2d_dataset_subset(&s.train, b->points, b->npoints, &s.eval));
-    s.no_val = (a2d_dataset){.d = s.train.d, .classes = s.train.classes};
-    A2D_TRY(A2D_CALLOC(s.full.margins_train, n));
-    A2D_TRY(A2D_CALLOC(s.full.margins_val, nv + 1));
-    A2D_TRY(A2D_CALLOC(s.full.correct_train, n));
-    A2D_TRY(A2D_CALLOC(s.full.correct_val, nv + 1));
-    s.out_train = &s.eval, s.out_val = &s.no_val;
+    A2D_TRY(a2d_dataset_subset(&s->train, b->points, b->npoints, &s->eval));
+    s->no_val = (a2d_dataset){.d = s->train.d, .classes = s->train.classes};
+    A2D_TRY(A2D_CALLOC(s->full.margins_train, n));
+    A2D_TRY(A2D_CALLOC(s->full.margins_val, nv + 1));
+    A2D_TRY(A2D_CALLOC(s->full.correct_train, n));
+    A2D_TRY(A2D_CALLOC(s->full.correct_val, nv + 1));
+    s->out_train = &s->eval, s->out_val = &s->no_val;
   }
+cleanup:
+  return err;
+}
+
+a2d_err a2d_unlearn_run(a2d_context *ctx, const a2d_unlearn_batch *b) {
+  a2d_err err = A2D_OK;
+  unlearn_state s;
+  A2D_TRY(state_setup(ctx, b, &s));
 
   /* ---- the tasks ---- */
   const char **groups = NULL;
@@ -509,6 +610,62 @@ a2d_err a2d_unlearn_run(a2d_context *ctx, const a2d_unlearn_batch *b) {
   err = a2d_tasks_run(ctx, &plan);
   free(groups);
 cleanup:
+  free_state(&s);
+  return err;
+}
+
+a2d_err a2d_unlearn_targets(a2d_context *ctx, const a2d_unlearn_batch *batch, a2d_dm_outputs *out) {
+  a2d_err err = A2D_OK;
+  unlearn_state s;
+  a2d_unlearn_problem p;
+  a2d_unlearn_batch b = *batch;
+  b.targets_only = 1;
+  A2D_TRY(state_setup(ctx, &b, &s));
+  if (s.job_variant[0] < 0)
+    A2D_FAIL(A2D_ERR_DECK, "%s: %s uses no datamodels: it has no targets to export",
+             a2d_deck_name(ctx->deck), b.jobs[0].method->name);
+  const int64_t n = s.train.n, nv = s.val.n, C = s.C;
+  out->n = n, out->n_val = nv, out->classes = C, out->per_target = s.per_target;
+  for (int64_t k = 0; k < s.K; k++) {
+    memset(&p, 0, sizeof p);
+    A2D_TRY(datamodel_targets(&s, 0, k, &p));
+    memcpy(out->margins + k * n, s.target_margins, (size_t)n * sizeof(float));
+    memcpy(out->margins_val + k * nv, s.target_margins_val, (size_t)nv * sizeof(float));
+    if (s.per_target > 1 && out->logits) {
+      memcpy(out->logits + k * n * C, s.target_logits, (size_t)(n * C) * sizeof(float));
+      memcpy(out->logits_val + k * nv * C, s.target_logits_val, (size_t)(nv * C) * sizeof(float));
+    }
+  }
+cleanup:
+  free_state(&s);
+  return err;
+}
+
+a2d_err a2d_unlearn_params(a2d_context *ctx, const a2d_unlearn_batch *b, int64_t k0, int64_t k1,
+                           float *params, int64_t *nparams) {
+  a2d_err err = A2D_OK;
+  unlearn_state s;
+  a2d_task_output out = {0};
+  A2D_TRY(state_setup(ctx, b, &s));
+  *nparams = s.P;
+  if (!s.have_params || s.job_imported[0] || (b->jobs[0].method->needs & A2D_UNLEARN_OUTPUTS_ONLY))
+    A2D_FAIL(A2D_ERR_DECK,
+             "%s: %s gives no model here (imported, outputs only, or imported base models): no "
+             "parameters to export",
+             a2d_deck_name(ctx->deck), b->jobs[0].method->name);
+  A2D_TRY(A2D_CALLOC(out.margins_train, s.train.n + 1));
+  A2D_TRY(A2D_CALLOC(out.margins_val, s.val.n + 1));
+  A2D_TRY(A2D_CALLOC(out.correct_train, s.train.n + 1));
+  A2D_TRY(A2D_CALLOC(out.correct_val, s.val.n + 1));
+  for (int64_t k = k0; k < k1 && params; k++) {
+    A2D_TRY(run_task(&s, k, &out));
+    memcpy(params + (k - k0) * s.P, s.params_out, (size_t)s.P * sizeof(float));
+  }
+cleanup:
+  free(out.margins_train);
+  free(out.margins_val);
+  free(out.correct_train);
+  free(out.correct_val);
   free_state(&s);
   return err;
 }

@@ -21,6 +21,7 @@
 #ifndef A2D_UNLEARN_RUNNER_H
 #define A2D_UNLEARN_RUNNER_H
 
+#include "a2d/dm_targets.h"
 #include "a2d/unlearn.h"
 #include "stage_util.h"
 
@@ -47,10 +48,31 @@ typedef struct a2d_unlearn_batch {
      validation points; margins_train then has npoints columns. */
   const int64_t *points;
   int64_t npoints;
+  int targets_only; /* set by a2d_unlearn_targets: no method runs, imported models allowed */
 } a2d_unlearn_batch;
 
 /* Run every job (collective), resuming after the last round when ctx->resume. */
 a2d_err a2d_unlearn_run(a2d_context *ctx, const a2d_unlearn_batch *batch);
+
+/*
+ * The datamodel targets of the batch's first job (a method on datamodels:
+ * dmm, dm_direct) from every base model, as stage unlearn forms them: into
+ * out's margins (K x n), margins_val (K x n_val) and, with per-class
+ * datamodels and out->logits set, logits (K x n x C) and logits_val; out's
+ * sizes and per_target are set.  On every rank (collective set-up).
+ */
+a2d_err a2d_unlearn_targets(a2d_context *ctx, const a2d_unlearn_batch *b, a2d_dm_outputs *out);
+
+/*
+ * The unlearned parameters of the batch's first job from base models
+ * [k0, k1) into params ((k1 - k0) x P; NULL: only *nparams = P), as stage
+ * unlearn computes them (the same randomness, so the same model).
+ */
+a2d_err a2d_unlearn_params(a2d_context *ctx, const a2d_unlearn_batch *b, int64_t k0, int64_t k1,
+                           float *params, int64_t *nparams);
+
+/* Whether method m's unlearned models are imported ([unlearn.<method>] source = import). */
+a2d_err a2d_unlearn_imported(const a2d_deck *deck, const a2d_unlearn_method *m, int *imported);
 
 /* The deck's [unlearn] methods (at most 16); a method the model kind cannot take is refused. */
 a2d_err a2d_unlearn_deck_methods(const a2d_deck *deck, const a2d_unlearn_method **methods,

@@ -22,7 +22,7 @@ tune_deck bad.h5 | sed 's/^configs = 3$/configs = 3\nshirts = random:5/' > bad.i
 expect_fail "twin of no forget set" 2 "[tune] shirts: no forget set is called shirts" "$A2D" check bad.ini
 printf '1\n2\n3\n' > list.txt
 tune_deck bad.h5 | sed 's|^rand = random:15$|rand = file:list.txt|' > bad.ini
-expect_fail "file set without a twin" 2 "[forget] rand is an index file: give its tuning twin" "$A2D" check bad.ini
+expect_fail "file set without a twin" 2 "[forget] rand is a given list of points: give its tuning twin" "$A2D" check bad.ini
 tune_deck bad.h5 | sed 's|^rand = random:15$|rand = file:list.txt|; s/^configs = 3$/configs = 2\nrand = random:3/
   s/^methods = none, ga, gd, ascent_descent, scrub, om, dm_direct, dmm$/methods = none, ga, om, dmm/' > bad.ini
 rm -f bad.h5

@@ -212,7 +212,7 @@ static void test_read_forget(int rank, int size) {
   snprintf(path, sizeof path, "test_forget_np%d.h5", size);
   if (rank == 0) remove(path);
   MPI_Barrier(MPI_COMM_WORLD);
-  a2d_context ctx = {MPI_COMM_WORLD, rank, size, NULL, NULL, 0, 0, 0};
+  a2d_context ctx = {MPI_COMM_WORLD, rank, size, NULL, NULL, 0, 0, 0, "forget"};
   CHECK_OK(a2d_store_open(MPI_COMM_WORLD, path, &ctx.store));
   if (!ctx.store) return;
   const int64_t good[3] = {1, 4, 7}, unsorted[2] = {4, 1}, range[2] = {3, 10}, big[3] = {0, 1, 2};
