@@ -21,19 +21,19 @@ mkdir -p "$work"
 deck=$work/pytorch.ini
 sed "s|work/|$work/|" "$here/pytorch.ini" > "$deck"
 if [ ${#small[@]} -gt 0 ]; then # 4 base models against 4 + 4 oracles, a smaller ensemble
-  sed -i 's/^models = 8  /models = 4  /' "$deck"
+  sed -i 's/^models = 8  /models = 4  /; s/^models = 16 /models = 4  /' "$deck"
 fi
 rm -f "$work/pytorch.h5"
 
 echo "== 1. PyTorch: the ensemble, the base models and the oracles"
-(cd "$here" && OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} $py train.py --out "$work/import.h5" "${small[@]}")
+(cd "$here" && OMP_NUM_THREADS=1 $py train.py --out "$work/import.h5" "${small[@]}")
 echo "== 2. a2d: the datamodels, and DMM's targets for each forget set"
 "$mpiexec" -n "$ranks" "$a2d" run "$deck" --until fit
 for set in random shirts; do
   "$mpiexec" -n "$ranks" "$a2d" export "$deck" --what targets --forget $set --out "$work/targets-$set.h5"
 done
 echo "== 3. PyTorch: DMM (and gd) from every base model"
-(cd "$here" && OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} $py unlearn.py --import "$work/import.h5" \
+(cd "$here" && OMP_NUM_THREADS=1 $py unlearn.py --import "$work/import.h5" \
   --targets "$work/targets-random.h5" --targets "$work/targets-shirts.h5" "${small[@]}")
 echo "== 4. a2d: none and dm_direct, KLoM against the oracles, the report"
 "$mpiexec" -n "$ranks" "$a2d" run "$deck"

@@ -8,19 +8,24 @@ exports DMM's targets and evaluates against the oracles.
 The base models' weights go beside it (base_models.pt) for unlearn.py.
 """
 import argparse
+import multiprocessing
+import os
 
 import numpy as np
 import torch
 
-from common import Timer, load_data, logits_of, margins, threads, train, write
+from common import Timer, load_data, logits_of, margins, train, write
 
 p = argparse.ArgumentParser()
 p.add_argument("--out", required=True)
-p.add_argument("--small", action="store_true", help="the test's reduced size (about a minute)")
+p.add_argument("--small", action="store_true", help="the test's reduced size (under a minute)")
+p.add_argument("--processes", type=int, default=int(os.environ.get("PROCESSES", "2")),
+               help="models trained at once, one thread each")
 a = p.parse_args()
-threads()
-size = dict(n_train=1000, n_val=300, ensemble=48, base=4, oracles=4, epochs=3, forget=40) if a.small \
-    else dict(n_train=3000, n_val=1000, ensemble=256, base=8, oracles=8, epochs=4, forget=100)
+torch.set_num_threads(1)
+size = dict(n_train=600, n_val=200, ensemble=32, lds=8, base=4, oracles=4, epochs=3, forget=40) \
+    if a.small else dict(n_train=2000, n_val=1000, ensemble=192, lds=16, base=8, oracles=16, epochs=4,
+                         forget=100)
 x, y, xv, yv = load_data(size["n_train"], size["n_val"], seed=0)
 n, K, N, E = len(y), size["base"], size["oracles"], size["epochs"]
 rng = np.random.default_rng(1)
@@ -36,56 +41,63 @@ for name, idx in sets.items():
     write(a.out, f"forget/{name}/indices", idx)
 
 
-def outputs(models, prefix, costs):
+def job(args):
+    """One model: trained from `seed` on `rows`; its logits on both splits, cost, weights."""
+    rows, seed = args
+    with Timer() as t:
+        model, ex = train(x, y, rows, seed=seed, epochs=E)
+    return logits_of(model, x).numpy(), logits_of(model, xv).numpy(), ex, t.seconds, \
+        model.state_dict()
+
+
+def train_all(pool, jobs, label):
+    out = []
+    for i, r in enumerate(pool.imap(job, jobs)):
+        out.append(r)
+        if (i + 1) % 32 == 0 or i + 1 == len(jobs):
+            print(f"{label}: {i + 1}/{len(jobs)} models", flush=True)
+    return out
+
+
+def outputs(results, prefix):
     """Logits of the models on both splits, and their cost, under prefix."""
-    write(a.out, f"{prefix}/logits_train", np.stack([logits_of(m, x).numpy() for m in models]))
-    write(a.out, f"{prefix}/logits_val", np.stack([logits_of(m, xv).numpy() for m in models]))
-    write(a.out, f"{prefix}/examples", np.array([c[0] for c in costs], np.int64))
-    write(a.out, f"{prefix}/seconds", np.array([c[1] for c in costs]))
+    write(a.out, f"{prefix}/logits_train", np.stack([r[0] for r in results]))
+    write(a.out, f"{prefix}/logits_val", np.stack([r[1] for r in results]))
+    write(a.out, f"{prefix}/examples", np.array([r[2] for r in results], np.int64))
+    write(a.out, f"{prefix}/seconds", np.array([r[3] for r in results]))
 
 
-# ---- the ensemble: model m on a random half of the training points ----
-masks = np.zeros((size["ensemble"], n), np.uint8)
-margins_train, margins_val, examples, seconds = [], [], [], []
-for m in range(size["ensemble"]):
-    rows = np.sort(rng.choice(n, n // 2, replace=False))
-    masks[m, rows] = 1
-    with Timer() as t:
-        model, ex = train(x, y, rows, seed=1000 + m, epochs=E)
-    margins_train.append(margins(logits_of(model, x), y).numpy())
-    margins_val.append(margins(logits_of(model, xv), yv).numpy())
-    examples.append(ex)
-    seconds.append(t.seconds)
-    if m % 16 == 15:
-        print(f"ensemble: {m + 1}/{size['ensemble']} models, {np.mean(seconds):.2f} s each", flush=True)
-write(a.out, "ensemble/masks", masks)
-write(a.out, "ensemble/margins_train", np.stack(margins_train))
-write(a.out, "ensemble/margins_val", np.stack(margins_val))
-write(a.out, "ensemble/examples", np.array(examples, np.int64))
-write(a.out, "ensemble/seconds", np.array(seconds))
+def subset_models(pool, prefix, count, seed0):
+    """count models, model m on a random half of the training points, under prefix."""
+    subsets = [np.sort(rng.choice(n, n // 2, replace=False)) for _ in range(count)]
+    results = train_all(pool, [(rows, seed0 + m) for m, rows in enumerate(subsets)], prefix)
+    masks = np.zeros((len(subsets), n), np.uint8)
+    for m, rows in enumerate(subsets):
+        masks[m, rows] = 1
+    write(a.out, f"{prefix}/masks", masks)
+    write(a.out, f"{prefix}/margins_train",
+          np.stack([margins(torch.tensor(r[0]), y).numpy() for r in results]))
+    write(a.out, f"{prefix}/margins_val",
+          np.stack([margins(torch.tensor(r[1]), yv).numpy() for r in results]))
+    write(a.out, f"{prefix}/examples", np.array([r[2] for r in results], np.int64))
+    write(a.out, f"{prefix}/seconds", np.array([r[3] for r in results]))
 
-# ---- base models on every training point ----
-base, costs = [], []
-for k in range(K):
-    with Timer() as t:
-        model, ex = train(x, y, np.arange(n), seed=k, epochs=E)
-    base.append(model)
-    costs.append((ex, t.seconds))
-outputs(base, "train", costs)
-torch.save([m.state_dict() for m in base], a.out.rsplit("/", 1)[0] + "/base_models.pt"
-           if "/" in a.out else "base_models.pt")
-acc = np.mean([(logits_of(m, xv).argmax(1) == yv).float().mean().item() for m in base])
-print(f"base models: {K}, validation accuracy {acc:.3f}", flush=True)
 
-# ---- oracles: 2N retrains per forget set (N reference, N for the noise floor) ----
-for name, idx in sets.items():
-    keep = np.setdiff1d(np.arange(n), idx)
-    oracles, costs = [], []
-    for j in range(2 * N):
-        with Timer() as t:
-            model, ex = train(x, y, keep, seed=5000 + j, epochs=E)
-        oracles.append(model)
-        costs.append((ex, t.seconds))
-    outputs(oracles, f"oracle/{name}", costs)
-    print(f"oracles: {name}: {2 * N}", flush=True)
+with multiprocessing.get_context("fork").Pool(a.processes) as pool:
+    # ---- the ensemble behind the datamodels, and fresh subset models for their LDS ----
+    subset_models(pool, "ensemble", size["ensemble"], 1000)
+    subset_models(pool, "lds", size["lds"], 3000)
+
+    # ---- base models on every training point ----
+    results = train_all(pool, [(np.arange(n), k) for k in range(K)], "base models")
+    outputs(results, "train")
+    torch.save([r[4] for r in results], os.path.join(os.path.dirname(a.out), "base_models.pt"))
+    acc = np.mean([(r[1].argmax(1) == yv.numpy()).mean() for r in results])
+    print(f"base models: {K}, validation accuracy {acc:.3f}", flush=True)
+
+    # ---- oracles: 2N retrains per forget set (N reference, N for the noise floor) ----
+    for name, idx in sets.items():
+        keep = np.setdiff1d(np.arange(n), idx)
+        outputs(train_all(pool, [(keep, 5000 + j) for j in range(2 * N)], f"oracles {name}"),
+                f"oracle/{name}")
 print(f"wrote {a.out}")

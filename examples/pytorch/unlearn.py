@@ -29,7 +29,7 @@ p.add_argument("--lr", type=float, default=1e-3)
 p.add_argument("--retain-multiple", type=float, default=3)
 a = p.parse_args()
 threads()
-n_train, n_val = (1000, 300) if a.small else (3000, 1000)
+n_train, n_val = (600, 200) if a.small else (2000, 1000)
 x, y, xv, yv = load_data(n_train, n_val, seed=0)
 with h5py.File(a.imp, "r") as f:
     assert np.array_equal(f["data/train/y"][:], y.numpy()), "the import is of other data"

@@ -523,6 +523,12 @@ static a2d_err read_rows(a2d_import *imp, const a2d_import_array *a, int64_t row
   return npy_rows(a, row0, rows, as_int, out);
 }
 
+/* Rows of `per` values each that fill about READ_CHUNK_BYTES as doubles (at least one). */
+static int64_t rows_per_read(int64_t per) {
+  const int64_t rows = per > 0 ? READ_CHUNK_BYTES / 8 / per : 1;
+  return rows > 0 ? rows : 1;
+}
+
 /* "[r, j, c]": the position of flat value k of a row block starting at row0. */
 static const char *position(const a2d_import_array *a, int64_t row0, int64_t k, char *buf,
                             size_t size) {
@@ -558,8 +564,8 @@ a2d_err a2d_import_read_f32(a2d_import *imp, const a2d_import_array *a, int64_t 
   char at[96];
   const int64_t per = a2d_import_row_values(a);
   double *buf = NULL;
-  /* Through a bounded buffer: at most about 8 MB of doubles at a time. */
-  const int64_t step = per ? (READ_CHUNK_BYTES / 8 / per > 0 ? READ_CHUNK_BYTES / 8 / per : 1) : 1;
+  /* Through a bounded buffer: about 8 MB of doubles at a time. */
+  const int64_t step = rows_per_read(per);
   A2D_TRY(A2D_CALLOC(buf, (step < rows ? step : rows) * per + 1));
   for (int64_t r = 0; r < rows; r += step) {
     const int64_t nr = r + step < rows ? step : rows - r;
@@ -598,7 +604,7 @@ a2d_err a2d_import_read_mask(a2d_import *imp, const a2d_import_array *a, int64_t
   char at[96];
   const int64_t per = a2d_import_row_values(a);
   int64_t *buf = NULL;
-  const int64_t step = per ? (READ_CHUNK_BYTES / 8 / per > 0 ? READ_CHUNK_BYTES / 8 / per : 1) : 1;
+  const int64_t step = rows_per_read(per);
   if (a->kind != A2D_IMPORT_INTEGER)
     return A2D_ERROR(A2D_ERR_DATA, "%s: %s holds floating point numbers, expected 0/1 integers",
                      imp->path, a->name);
@@ -624,8 +630,7 @@ cleanup:
 static a2d_err array_crc(a2d_import *imp, const a2d_import_array *a, uLong *crc) {
   a2d_err err = A2D_OK;
   const int64_t per = a2d_import_row_values(a), nrows = a->rank ? a->dims[0] : 1;
-  const int64_t step =
-      per ? (READ_CHUNK_BYTES / 8 / per > 0 ? READ_CHUNK_BYTES / 8 / per : 1) : nrows;
+  const int64_t step = per ? rows_per_read(per) : nrows;
   void *buf = NULL;
   A2D_TRY(a2d_calloc((size_t)((step < nrows ? step : nrows) * per + 1), 8, &buf));
   for (int64_t r = 0; r < nrows; r += step) {

@@ -209,7 +209,6 @@ static a2d_err check_budget(const a2d_deck *deck) {
                      "%s: [tune] models = %lld exceeds [train] models = %lld: tuning unlearns the "
                      "first base models",
                      a2d_deck_origin(deck, "tune", "models"), (long long)models, (long long)base);
-  A2D_CHECK(check_twins(deck));
   if (configs > 0) { /* tuning runs the methods and retrains oracles here */
     const a2d_unlearn_method *methods[16];
     int n, train, oracle, imported = 0;
@@ -232,6 +231,7 @@ static a2d_err check_budget(const a2d_deck *deck) {
                                 : "method ",
                        train || oracle ? "" : what, train || oracle ? "are" : "is");
   }
+  A2D_CHECK(check_twins(deck));
   return A2D_OK;
 }
 

@@ -54,6 +54,21 @@ a2d_err a2d_stage_unlearn_check(const a2d_deck *deck) {
   int n, trak;
   A2D_CHECK(a2d_unlearn_deck_methods(deck, methods, &n));
   A2D_CHECK(a2d_attribution_is_trak(deck, &trak));
+  int train_imported;
+  A2D_CHECK(a2d_deck_enum(deck, "train", "source", &train_imported));
+  for (int i = 0; i < n; i++) {
+    int imported;
+    A2D_CHECK(a2d_unlearn_imported(deck, methods[i], &imported));
+    const int outputs_only = !strcmp(methods[i]->name, "none") ||
+                             (methods[i]->needs & A2D_UNLEARN_OUTPUTS_ONLY);
+    if (train_imported && !imported && !outputs_only)
+      return A2D_ERROR(A2D_ERR_DECK,
+                       "%s: [unlearn] methods: %s fine-tunes the base models, but they are "
+                       "imported ([train] source = import) without parameters; import its "
+                       "outputs too ([unlearn.%s] source = import)",
+                       a2d_deck_origin(deck, "unlearn", "methods"), methods[i]->name,
+                       methods[i]->name);
+  }
   for (int i = 0; i < n; i++) {
     a2d_unlearn_section(methods[i], section, sizeof section);
     if (trak && (methods[i]->needs & A2D_UNLEARN_NEEDS_DATAMODEL))

@@ -130,7 +130,8 @@ static a2d_err read_base_models(unlearn_state *s) {
   A2D_CHECK(a2d_store_read_rows(st, "/train/margins_train", A2D_F32, 0, K, s->margins_train));
   A2D_CHECK(a2d_store_read_rows(st, "/train/margins_val", A2D_F32, 0, K, s->margins_val));
   A2D_CHECK(a2d_store_exists(st, "/train/params", &s->have_params));
-  if (!s->have_params) return A2D_OK; /* imported base models: outputs only */
+  /* Imported base models have outputs only; a2d_unlearn_targets sets up no model. */
+  if (!s->have_params || !s->P) return A2D_OK;
   A2D_CHECK(a2d_store_shape(st, "/train/params", &rank, dims));
   if (rank != 2 || dims[0] < K || dims[1] != s->P)
     return A2D_ERROR(A2D_ERR_DATA,

@@ -61,6 +61,69 @@ for k in ("data/train/y", "data/val/y", "ensemble/masks", "ensemble/margins_trai
 assert "x" not in b["data/train"] and b["data"].attrs["features"] == 0
 PY
 
+# ---- a whole study exported by `a2d export` and imported again: the same verdict ----
+small_unlearn_deck full.h5 > full.ini
+expect_ok "a whole study" np 2 "$A2D" run full.ini
+expect_ok "a2d export: the study (HDF5)" np 2 "$A2D" export full.ini --out all.h5
+expect_ok "a2d export: the study (.npy)" np 1 "$A2D" export full.ini --out all_npy
+sed 's/^path = full.h5/path = back.h5/; s/^source = synthetic/source = import/
+  s/^rand = random:15/rand = import/; s/^cls = class:2:10/cls = import/
+  s/^\[ensemble\]/[ensemble]\nsource = import/; s/^\[train\]/[train]\nsource = import/
+  s/^\[oracle\]/[oracle]\nsource = import/' full.ini > back.ini
+printf '\n[import]\npath = all_npy\n' >> back.ini
+for m in ga gd ascent_descent scrub om dmm; do printf '\n[unlearn.%s]\nsource = import\n' $m >> back.ini; done
+expect_ok "the study run again from its export" np 2 "$A2D" run back.ini
+check "none and dm_direct ran on the imported base models" grep -q "unlearn: 8 methods x 2 forget sets x 3 base models" out.txt
+expect_ok "exported and imported: /datamodel, /unlearn, /oracle, /forget and /eval bit for bit" $PY - full.h5 back.h5 <<'PY'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+TIMING = ("seconds", "prep_seconds", "time_cost", "prep_time_cost", "setup_time_cost", "breakeven_time")
+bad, count = [], 0
+def same(x, y):
+    if x.dtype.names:
+        return all(n in TIMING or np.array_equal(x[n], y[n], equal_nan=x[n].dtype.kind == "f") for n in x.dtype.names)
+    return x.shape == y.shape and np.array_equal(x, y, equal_nan=x.dtype.kind == "f")
+for g in ("datamodel", "eval", "unlearn", "oracle", "forget"):
+    def visit(name, obj):
+        global count
+        if isinstance(obj, h5py.Dataset) and name.split("/")[-1] not in TIMING:
+            count += 1
+            o = b[g].get(name)
+            if o is None or not same(obj[()], o[()]): bad.append(g + "/" + name)
+    a[g].visititems(visit)
+assert count > 150 and not bad, (count, bad[:10])
+assert "params" not in b["train"]
+PY
+expect_ok "a2d export: DMM's targets" np 2 "$A2D" export full.ini --what targets --forget cls --out tg.h5
+expect_ok "a2d export: ga's unlearned parameters" np 2 "$A2D" export full.ini --what params --forget cls --method ga --out pa
+expect_ok "targets = dm_direct's outputs; parameters give the unlearned margins" $PY - full.h5 <<'PY'
+import sys, h5py, numpy as np
+a, t = h5py.File(sys.argv[1], "r"), h5py.File("tg.h5", "r")
+for k in ("margins_train", "margins_val"):
+    assert np.array_equal(t["targets/cls/" + k][:], a["unlearn/cls/dm_direct/" + k][:]), k
+assert np.array_equal(t["forget/cls/indices"][:], a["forget/cls/indices"][:])
+P = np.load("pa/unlearn/cls/ga/params.npy")
+x, y = a["data/train/x"][:].astype(np.float64), a["data/train/y"][:]
+sizes = [12, 16, 8, 4]
+for k in range(3):
+    h, o = x, 0
+    for l in range(3):
+        W = P[k, o:o + sizes[l] * sizes[l + 1]].reshape(sizes[l], sizes[l + 1]); o += W.size
+        h = h @ W + P[k, o:o + sizes[l + 1]]; o += sizes[l + 1]
+        h = np.maximum(h, 0) if l < 2 else h
+    other = h.copy(); other[np.arange(len(y)), y] = -np.inf
+    mx = other.max(1)
+    m = h[np.arange(len(y)), y] - (mx + np.log(np.exp(other - mx[:, None]).sum(1)))
+    assert np.abs(m - a["unlearn/cls/ga/margins_train"][k]).max() < 1e-4
+PY
+expect_fail "params of an outputs-only method" 2 "dm_direct gives no model here" np 1 "$A2D" export full.ini --what params --forget cls --method dm_direct --out x
+expect_fail "export without --out" 2 "a2d export needs --out PATH" np 1 "$A2D" export full.ini
+expect_fail "targets of a forget set not in the deck" 2 "no forget set nope in [forget]" np 1 "$A2D" export full.ini --what targets --forget nope --out x.h5
+cp -r all_npy part_npy && rm -r part_npy/unlearn/rand/ga
+expect_fail "an imported method without its arrays" 3 "part_npy: no unlearn/rand/ga/margins_train or unlearn/rand/ga/logits_train" np 1 "$A2D" run back.ini --set import.path=part_npy --set output.path=part.h5
+expect_fail "a fine-tuning method on imported base models" 2 "ga fine-tunes the base models, but they are imported" "$A2D" check back.ini --set unlearn.ga.source=a2d
+expect_fail "tuning with imported models" 2 "[tune] configs = 2: held-out tuning runs the methods and retrains oracles here, but the base models are imported" "$A2D" check back.ini --set tune.configs=2 --set tune.models=2
+
 # ---- logits alone: a2d's margins of them ----
 mkdir -p logits && cp -r imp_npy/data logits/ && mkdir -p logits/ensemble
 cp imp_npy/ensemble/masks.npy imp_npy/ensemble/logits_*.npy logits/ensemble/
