@@ -9,6 +9,7 @@
 # Ranks: 1, and 2 for the study-file cases.
 . "$SRC/tests/cli/lib.sh"
 cases=0
+status_kept="" status_skipped=0 # under the sanitizers: see bad
 
 # bad NAME STATUS MESSAGE DECK [COMPLETE_STAGES] -- COMMAND...: COMMAND fails with
 # STATUS and MESSAGE on stderr, and afterwards no stage of DECK's study file but
@@ -26,8 +27,14 @@ bad() {
   # No study file: nothing can be marked complete (and no a2d call to ask).
   local study
   study=$([ -n "$deck" ] && [ -f "$deck" ] && sed -n 's/^path *= *//p' "$deck" | head -1)
-  if [ -n "$study" ] && [ -f "$study" ]; then
+  # Under the sanitizers `a2d status` asks once for each set of stages allowed: what a
+  # failed case leaves behind is no matter of the build (the normal build checks every
+  # case), and status reads each such file by the same code.
+  if [ -n "$study" ] && [ -f "$study" ] && sanitized && [[ $status_kept == *"[$allowed]"* ]]; then
+    status_skipped=$((status_skipped + 1))
+  elif [ -n "$study" ] && [ -f "$study" ]; then
     local complete
+    status_kept+="[$allowed] "
     complete=$("$A2D" status "$deck" 2>/dev/null | awk '$2 == "complete" {print $1}' | tr '\n' ' ')
     check "$name: only [$allowed] complete (got [$complete])" test "$complete" = "$allowed${allowed:+ }"
   fi
@@ -95,9 +102,13 @@ idx_file train-labels-idx1-ubyte '\0\0\10\1\0\0\0\2\1\14'
 data_deck idx idx
 bad_prepare "IDX label 12 of 10 classes" 3 'idx/train-labels-idx1-ubyte.gz: label 12 of example 1 is out of range: expected 0..9'
 good_labels
-echo "this is not gzip" > idx/train-images-idx3-ubyte.gz
-data_deck idx idx
-bad_prepare "IDX file that is not gzip" 3 'idx/train-images-idx3-ubyte.gz: wrong magic number 0x74686973'
+if sanitized; then # zlib reads it as it is: a2d meets the wrong magic number as above
+  skip "IDX file that is not gzip (the check of the magic number, as for 2 dimensions)"
+else
+  echo "this is not gzip" > idx/train-images-idx3-ubyte.gz
+  data_deck idx idx
+  bad_prepare "IDX file that is not gzip" 3 'idx/train-images-idx3-ubyte.gz: wrong magic number 0x74686973'
+fi
 : > idx/train-images-idx3-ubyte.gz
 data_deck idx idx
 bad_prepare "empty IDX file" 3 'idx/train-images-idx3-ubyte.gz: truncated: 0 bytes, too short for an IDX header'
@@ -109,9 +120,13 @@ bad_prepare "CSV non-numeric field" 3 'f.csv:2: column 3: expected a finite numb
 printf '0,1,2\n-1,3,4\n0,5,6\n' > f.csv
 data_deck csv f.csv 'n_val = 1'
 bad_prepare "CSV negative label" 3 'f.csv:2: column 1: label must be a non-negative integer, got "-1"'
-printf '0,1,2\n0.5,3,4\n0,5,6\n' > f.csv
-data_deck csv f.csv 'n_val = 1'
-bad_prepare "CSV fractional label" 3 'f.csv:2: column 1: label must be a non-negative integer, got "0.5"'
+if sanitized; then # one test refuses negative and fractional labels
+  skip "CSV fractional label (the check of the negative label)"
+else
+  printf '0,1,2\n0.5,3,4\n0,5,6\n' > f.csv
+  data_deck csv f.csv 'n_val = 1'
+  bad_prepare "CSV fractional label" 3 'f.csv:2: column 1: label must be a non-negative integer, got "0.5"'
+fi
 : > f.csv
 data_deck csv f.csv 'n_val = 1'
 bad_prepare "empty CSV file" 3 'f.csv: empty file, expected one example per line'
@@ -190,6 +205,8 @@ expect_ok "a newer key at its default: prepare skipped" "$A2D" prepare st3.ini
 check "... as complete" grep -q "prepare: complete, skipped" out.txt
 bad "a newer key set: refused" 5 'stage prepare is complete but was computed with other deck values: [data] separation: was "(none)"' st3.ini prepare -- "$A2D" prepare st3.ini --set data.separation=2
 
+[ "$status_skipped" -gt 0 ] && skip "$status_skipped of the a2d status checks that no stage was" \
+  "left complete (kept: the first for each set of stages allowed, ${status_kept% })"
 echo "$cases malformed inputs tried"
 check "at least 30 malformed inputs" test "$cases" -ge 30
 finish

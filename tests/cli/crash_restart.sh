@@ -8,7 +8,14 @@
 . "$SRC/tests/cli/lib.sh"
 small_unlearn_deck ref.h5 > ref.ini
 small_unlearn_deck killed.h5 > killed.ini
-expect_ok "uninterrupted run" np 2 "$A2D" run ref.ini
+# Under the sanitizers no reference: the kills and resumes are their subject here; the
+# same bits as an uninterrupted run is the normal build's claim (evaluate runs the
+# uninterrupted pipeline on 2 ranks under the sanitizers).
+if sanitized; then
+  skip "the uninterrupted reference run and the comparison with it"
+else
+  expect_ok "uninterrupted run" np 2 "$A2D" run ref.ini
+fi
 
 # Kill points in pipeline order; each run resumes where the previous one died.
 points="forget:before-complete train:before-complete ensemble:checkpoint-1 ensemble:checkpoint-3
@@ -32,5 +39,5 @@ done
 expect_ok "the final rerun completes" np $ranks "$A2D" run killed.ini
 check "16 kills survived" test "$kills" -eq 16
 
-check "the study file equals the uninterrupted run's" same_study killed.h5 ref.h5
+sanitized || check "the study file equals the uninterrupted run's" same_study killed.h5 ref.h5
 finish

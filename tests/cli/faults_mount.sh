@@ -16,7 +16,16 @@ if ! { mount -t tmpfs -o size=1m tmpfs probe 2>/dev/null && umount probe; }; the
 fi
 faults=0
 small_unlearn_deck ref.h5 > ref.ini
-expect_ok "uninterrupted run" np 2 "$A2D" run ref.ini
+# Under the sanitizers the reference is prepared only (for the data read back below):
+# the faults are their subject here; the same study as an uninterrupted run is the
+# normal build's claim (evaluate runs the uninterrupted pipeline on 2 ranks under the
+# sanitizers).
+if sanitized; then
+  skip "the uninterrupted reference run past prepare and the comparison with it"
+  expect_ok "the reference's prepared data" np 2 "$A2D" prepare ref.ini
+else
+  expect_ok "uninterrupted run" np 2 "$A2D" run ref.ini
+fi
 
 mounts=()
 cleanup_mounts() { for m in "${mounts[@]}"; do umount "$m" 2>/dev/null; done; }
@@ -37,7 +46,7 @@ a, b = h5py.File('small/full.h5', 'r'), h5py.File('ref.h5', 'r')
 assert np.array_equal(a['data/train/x'][()], b['data/train/x'][()])"
 mount -o remount,size=64m small
 expect_ok "disk full: rerun after making room" np 2 "$A2D" run full.ini
-check "disk full: same study as uninterrupted" same_study small/full.h5 ref.h5
+sanitized || check "disk full: same study as uninterrupted" same_study small/full.h5 ref.h5
 
 # -- read-only output directory: empty, and holding a study file --
 mkdir -p ro && mount -t tmpfs -o size=8m tmpfs ro && mounts+=("$WORK/ro")

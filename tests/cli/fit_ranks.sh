@@ -4,7 +4,14 @@
 # nodes); the CSR matrix is well formed and its predictions, recomputed in
 # numpy, are the LDS's predicted margins; the stage records its Pss.
 . "$SRC/tests/cli/lib.sh"
-for np in 1 2 4; do
+ranks="1 2 4" ref=1 said="1 rank" others="2 4" # others: compared with the run on ref ranks
+if sanitized; then
+  # One rank count, 2 (the exchange; the pseudo-node run below has 4): the same bits on
+  # 1, 2 and 4 ranks is the normal build's claim, the code paths are the same.
+  ranks=2 ref=2 said="2 ranks" others=""
+  skip "margins and logits on 1 and 4 ranks, and the comparisons across rank counts"
+fi
+for np in $ranks; do
   small_fit_deck m$np.h5 > m$np.ini
   expect_ok "margins on $np ranks" np $np "$A2D" run m$np.ini
   small_fit_deck l$np.h5 > l$np.ini
@@ -13,14 +20,14 @@ done
 check "LDS printed" grep -qE "fit: LDS -?[0-9.]+ on training targets" out.txt
 small_fit_deck mn.h5 > mn.ini
 expect_ok "margins on 4 ranks in 2 pseudo-nodes" env A2D_NODE_RANKS=2 "$MPIEXEC" -n 4 "$A2D" run mn.ini
-expect_ok "margins: 1 rank = 2 pseudo-nodes of 2 ranks" h5diff -r m1.h5 mn.h5 /datamodel /datamodel
+expect_ok "margins: $said = 2 pseudo-nodes of 2 ranks" h5diff -r m$ref.h5 mn.h5 /datamodel /datamodel
 expect_fail "a bad A2D_NODE_RANKS is refused" 2 "A2D_NODE_RANKS=two: expected a positive whole number" env A2D_NODE_RANKS=two "$A2D" run mn.ini --force
-for np in 2 4; do
+for np in $others; do
   expect_ok "margins: 1 rank = $np ranks" h5diff -r m1.h5 m$np.h5 /datamodel /datamodel
   expect_ok "logits: 1 rank = $np ranks" h5diff -r l1.h5 l$np.h5 /datamodel /datamodel
 done
 if /usr/bin/python3 -c "import h5py" 2>/dev/null; then
-  expect_ok "CSR well formed; predictions agree with numpy" /usr/bin/python3 - m1.h5 l1.h5 <<'PY'
+  expect_ok "CSR well formed; predictions agree with numpy" /usr/bin/python3 - m$ref.h5 l$ref.h5 <<'PY'
 import sys, h5py, numpy as np
 for name, per in ((sys.argv[1], 1), (sys.argv[2], 4)):
     f = h5py.File(name, "r")

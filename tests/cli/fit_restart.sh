@@ -3,7 +3,14 @@
 # same /datamodel as an uninterrupted run.
 . "$SRC/tests/cli/lib.sh"
 small_fit_deck ref.h5 > ref.ini
-expect_ok "uninterrupted run" np 2 "$A2D" run ref.ini
+# Under the sanitizers no reference: the kills and resumes are their subject here; the
+# same /datamodel as an uninterrupted run is the normal build's claim (fit_ranks runs
+# this deck uninterrupted on 2 ranks under the sanitizers).
+if sanitized; then
+  skip "the uninterrupted reference run and the comparisons with it"
+else
+  expect_ok "uninterrupted run" np 2 "$A2D" run ref.ini
+fi
 for fault in fit:round-1 fit:joined "fit: lds:checkpoint-1"; do
   name=$(echo "$fault" | tr -cd 'a-z0-9-')
   small_fit_deck $name.h5 > $name.ini
@@ -19,6 +26,6 @@ for fault in fit:round-1 fit:joined "fit: lds:checkpoint-1"; do
       check "went on to the LDS" grep -q "fit: LDS on" out.txt ;;
     *) check "resumed its LDS models" grep -q "fit: lds: resuming after 10 finished models" out.txt ;;
   esac
-  expect_ok "same /datamodel after $fault" h5diff -r $name.h5 ref.h5 /datamodel /datamodel
+  sanitized || expect_ok "same /datamodel after $fault" h5diff -r $name.h5 ref.h5 /datamodel /datamodel
 done
 finish

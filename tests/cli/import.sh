@@ -46,12 +46,16 @@ import_deck() { # import_deck STUDY IMPORT: orig.ini reading its data and ensemb
 import_deck h5.h5 imp.h5 > h5.ini
 import_deck npy.h5 imp_npy > npy.ini
 for s in prepare ensemble fit; do
-  expect_ok "HDF5 import, 1 rank: $s" np 1 "$A2D" $s h5.ini
   expect_ok ".npy import, 2 ranks: $s" np 2 "$A2D" $s npy.ini
 done
 check "the LDS models came from the import" grep -q "fit: LDS on the import's 10 subsets" out.txt
-expect_ok "HDF5 import: /datamodel as the original's, LDS included" h5diff -r orig.h5 h5.h5 /datamodel /datamodel
-expect_ok ".npy import: /datamodel as the original's" h5diff -r orig.h5 npy.h5 /datamodel /datamodel
+expect_ok ".npy import: /datamodel as the original's, LDS included" h5diff -r orig.h5 npy.h5 /datamodel /datamodel
+if sanitized; then # HDF5 imports run below (LDS seeds, the labels) and in the fuzz harness
+  skip "the HDF5 import on 1 rank, the same /datamodel"
+else
+  for s in prepare ensemble fit; do expect_ok "HDF5 import, 1 rank: $s" np 1 "$A2D" $s h5.ini; done
+  expect_ok "HDF5 import: /datamodel as the original's" h5diff -r orig.h5 h5.h5 /datamodel /datamodel
+fi
 expect_ok "imported labels, ensemble equal" $PY - orig.h5 npy.h5 <<'PY'
 import sys, h5py, numpy as np
 a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")

@@ -7,6 +7,7 @@ MPIEXEC=${MPIEXEC:-mpirun}
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
 passed=0
 failed=0
+skips=0
 
 # expect_ok DESCRIPTION command...: the command must exit 0.
 expect_ok() {
@@ -42,9 +43,25 @@ check() {
 # np N command...: run under mpiexec with N ranks.
 np() { local n=$1; shift; "$MPIEXEC" -n "$n" "$@"; }
 
+# sanitized: true in the sanitizer build (A2D_TEST_SANITIZED=1, tests/CMakeLists.txt).
+# There a test may leave out what only repeats a code path it runs already (the same
+# run on other rank counts, an uninterrupted reference beside killed runs, a second
+# input refused by the same check): what the repeat is for, the normal build checks.
+# Never silently: say so with skip.
+sanitized() { [ "${A2D_TEST_SANITIZED:-0}" = 1 ]; }
+
+# skip WHAT: WHAT is left out here (under the sanitizers); printed and counted.
+skip() {
+  skips=$((skips + 1))
+  echo "skipped under the sanitizers: $*"
+}
+
 # finish: print the tally and exit non-zero on any failure.
 finish() {
-  echo "$passed passed, $failed failed"
+  local skipped=""
+  [ "$skips" -eq 1 ] && skipped=", 1 part skipped under the sanitizers"
+  [ "$skips" -gt 1 ] && skipped=", $skips parts skipped under the sanitizers"
+  echo "$passed passed, $failed failed$skipped"
   [ "$failed" -eq 0 ]
 }
 

@@ -171,11 +171,15 @@ for stage in $(cat lr/shared.stages); do expect_ok "shared $stage" "$A2D" "$stag
 cp lr/shared.h5 lr/001_lr-0.1.h5
 expect_ok "case 1 from the shared file" "$A2D" run lr/001_lr-0.1.ini
 check "it skipped the shared stages" test "$(grep -c 'complete, skipped' out.txt)" -eq 7
-sed 's|^path = .*|path = '"$WORK"'/alone.h5|' lr/001_lr-0.1.ini > alone.ini
-expect_ok "case 1 alone" "$A2D" run alone.ini
-check "same /unlearn" same_tasks lr/001_lr-0.1.h5 alone.h5 /unlearn
-check "same /oracle" same_tasks lr/001_lr-0.1.h5 alone.h5 /oracle
-check "same /eval" same_tasks lr/001_lr-0.1.h5 alone.h5 /eval/random_10
+if sanitized; then # the same results alone: the normal build's claim (cases above run alone)
+  skip "case 1 run alone and the comparisons with it"
+else
+  sed 's|^path = .*|path = '"$WORK"'/alone.h5|' lr/001_lr-0.1.ini > alone.ini
+  expect_ok "case 1 alone" "$A2D" run alone.ini
+  check "same /unlearn" same_tasks lr/001_lr-0.1.h5 alone.h5 /unlearn
+  check "same /oracle" same_tasks lr/001_lr-0.1.h5 alone.h5 /oracle
+  check "same /eval" same_tasks lr/001_lr-0.1.h5 alone.h5 /eval/random_10
+fi
 
 # ---- the job scripts outside Slurm ----
 expect_fail "a2d.sbatch outside Slurm" 2 "a2d.sbatch: not inside a Slurm job" \

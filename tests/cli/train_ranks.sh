@@ -2,21 +2,28 @@
 # identical datasets: every model trained inside a 4-rank run equals the same
 # model trained on 1 rank, bit for bit.
 . "$SRC/tests/cli/lib.sh"
-for np in 1 2 4; do
+ranks="1 2 4" ref=1 others="2 4" # others: compared with the run on ref ranks
+if sanitized; then
+  # One rank count, 4 (the exchange, and a rank without a model of its 3 to train): the
+  # same bits on 1, 2 and 4 ranks is the normal build's claim, the code paths are the same.
+  ranks=4 ref=4 others=""
+  skip "runs on 1 and 2 ranks, and the comparisons across rank counts"
+fi
+for np in $ranks; do
   small_train_deck r$np.h5 > r$np.ini
   expect_ok "run on $np ranks" np $np "$A2D" run r$np.ini
 done
 check "ensemble progress shown" grep -q "ensemble: 12/12 models (100%)" out.txt
-for np in 2 4; do
+for np in $others; do
   expect_ok "/train: 1 rank = $np ranks" h5diff -r r1.h5 r$np.h5 /train /train
   expect_ok "/ensemble: 1 rank = $np ranks" h5diff -r r1.h5 r$np.h5 /ensemble /ensemble
 done
-expect_ok "shapes" h5dump -H r1.h5
+expect_ok "shapes" h5dump -H r$ref.h5
 check "params K x P" grep -q 'DATASET "params"' out.txt
 check "masks M x n" grep -qE "\( 12, 300 \)" out.txt
 check "logits M x n x C" grep -qE "\( 12, 300, 4 \)" out.txt
 if /usr/bin/python3 -c "import h5py" 2>/dev/null; then
-  expect_ok "masks hold alpha * n points; margins agree with logits" /usr/bin/python3 - r1.h5 <<'PY'
+  expect_ok "masks hold alpha * n points; margins agree with logits" /usr/bin/python3 - r$ref.h5 <<'PY'
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
 masks = f["ensemble/masks"][:]

@@ -9,8 +9,14 @@
 tune_deck two.h5 > two.ini
 tune_deck one.h5 > one.ini
 expect_ok "tuned run, 2 ranks" np 2 "$A2D" run two.ini
-expect_ok "tuned run, 1 rank" np 1 "$A2D" run one.ini
-check "same study on 1 and 2 ranks" same_study one.h5 two.h5
+if sanitized; then
+  # The same study on 1 rank is the normal build's claim; here tune and the stages
+  # after it run on 1 rank when the killed run below resumes.
+  skip "the tuned run on 1 rank and its comparison with 2 ranks"
+else
+  expect_ok "tuned run, 1 rank" np 1 "$A2D" run one.ini
+  check "same study on 1 and 2 ranks" same_study one.h5 two.h5
+fi
 
 # ---- what /tune holds, recomputed from its own margins ----
 check "twins, configurations, criterion and choice" /usr/bin/python3 - two.h5 <<'PY'

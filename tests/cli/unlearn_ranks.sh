@@ -4,14 +4,18 @@
 # group holds every dataset with the right shape and a sensible cost.
 # Ranks: 1 and 2.  Reference: the 1-rank run.
 . "$SRC/tests/cli/lib.sh"
+# Under the sanitizers 2 ranks only (the exchange): the same results on 1 rank is the
+# normal build's claim, the code paths are the same.
+sanitized && skip "the pipelines on 1 rank and the comparisons with them"
 for output in margin logits; do
   small_unlearn_deck one-$output.h5 $output > one-$output.ini
   small_unlearn_deck two-$output.h5 $output > two-$output.ini
-  expect_ok "pipeline on 1 rank ($output)" np 1 "$A2D" run one-$output.ini
+  sanitized || expect_ok "pipeline on 1 rank ($output)" np 1 "$A2D" run one-$output.ini
   expect_ok "pipeline on 2 ranks ($output)" np 2 "$A2D" run two-$output.ini
   check "progress of unlearn shown" grep -q "unlearn: 48/48 tasks" out.txt
   for group in /forget /unlearn /oracle; do
-    check "$group identical on 1 and 2 ranks ($output)" same_tasks one-$output.h5 two-$output.h5 $group
+    sanitized ||
+      check "$group identical on 1 and 2 ranks ($output)" same_tasks one-$output.h5 two-$output.h5 $group
   done
 done
 check "shapes and costs" /usr/bin/python3 - <<'PY'

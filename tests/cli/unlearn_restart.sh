@@ -4,7 +4,14 @@
 # Ranks: 2, resumed on 1.  Reference: an uninterrupted 2-rank run.
 . "$SRC/tests/cli/lib.sh"
 small_unlearn_deck ref.h5 > ref.ini
-expect_ok "uninterrupted run" np 2 "$A2D" run ref.ini
+# Under the sanitizers no reference: the kills and resumes are their subject here; the
+# same results as an uninterrupted run is the normal build's claim (evaluate runs the
+# uninterrupted pipeline on 2 ranks under the sanitizers).
+if sanitized; then
+  skip "the uninterrupted reference run and the comparisons with it"
+else
+  expect_ok "uninterrupted run" np 2 "$A2D" run ref.ini
+fi
 for fault in unlearn:round-2 oracle:round-1; do
   stage=${fault%%:*}
   small_unlearn_deck $stage.h5 > $stage.ini
@@ -13,6 +20,6 @@ for fault in unlearn:round-2 oracle:round-1; do
   check "$stage left running after $fault" grep -qE "^$stage +running" out.txt
   expect_ok "rerun after $fault" np 1 "$A2D" run $stage.ini
   check "$stage resumed after the killed round" grep -q "$stage: resuming, [1-9][0-9]* of [0-9]* tasks already done" out.txt
-  check "same /$stage after $fault" same_tasks $stage.h5 ref.h5 /$stage
+  sanitized || check "same /$stage after $fault" same_tasks $stage.h5 ref.h5 /$stage
 done
 finish
