@@ -59,8 +59,8 @@ a2d_err a2d_stage_unlearn_check(const a2d_deck *deck) {
   for (int i = 0; i < n; i++) {
     int imported;
     A2D_CHECK(a2d_unlearn_imported(deck, methods[i], &imported));
-    const int outputs_only = !strcmp(methods[i]->name, "none") ||
-                             (methods[i]->needs & A2D_UNLEARN_OUTPUTS_ONLY);
+    const int outputs_only =
+        !strcmp(methods[i]->name, "none") || (methods[i]->needs & A2D_UNLEARN_OUTPUTS_ONLY);
     if (train_imported && !imported && !outputs_only)
       return A2D_ERROR(A2D_ERR_DECK,
                        "%s: [unlearn] methods: %s fine-tunes the base models, but they are "
