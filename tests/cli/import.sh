@@ -224,7 +224,7 @@ import_deck nt.h5 imp.h5 | sed 's/^n_train = 300$/n_train = 200/' > nt.ini
 expect_fail "n_train other than the import's" 2 "[data] n_train = 200, but the import imp.h5 has 300" np 1 "$A2D" prepare nt.ini
 import_deck np.h5 imp.h5 | sed '/^\[import\]/,$d' > np.ini
 expect_fail "source = import without [import] path" 2 "[ensemble] source = import needs [import] path" "$A2D" check np.ini
-expect_fail "a stage that trains on imported labels alone" 2 "stage train trains models on them; import its outputs instead" np 1 "$A2D" train h5.ini
+expect_fail "a stage that trains on imported labels alone" 2 "stage train trains models on them; import its outputs instead" np 1 "$A2D" train npy.ini
 import_deck seeds.h5 imp.h5 | sed 's/^lds_subsets = 10$/lds_subsets = 10\nlds_seeds = 2/' > seeds.ini
 expect_fail "LDS rows of one subset with different masks" 3 "imp.h5: lds/masks rows 0 and 1 differ, but rows 0..1 are 2 seeds on one subset" stages 2 seeds.ini prepare ensemble fit
 finish
